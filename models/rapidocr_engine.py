@@ -1,0 +1,201 @@
+"""RapidOCR (ONNX Runtime, PP-OCRv6 small det/rec + mobile angle classifier): the default
+engine. The models ship inside the `rapidocr` wheel; we point at those files explicitly so
+that rapidocr never takes its download path and nothing is written outside the wheel.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.ocr import as_rgb, make_line, sort_lines, warmup_image
+from pipeline.types import BBox, OcrLine
+
+INSTALL_HINT = "rapidocr is not installed: pip install 'rapidocr==3.10.*' onnxruntime"
+
+_DET_MODEL = "PP-OCRv6_det_small.onnx"
+_REC_MODEL = "PP-OCRv6_rec_small.onnx"
+_CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+class RapidOcrOptions(BaseModel):
+    """Settings of the RapidOCR engine (defaults measured on synthetic A4 scans:
+    0.989 character accuracy at about 1 s/page on 2 cores)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit_side_len: int = Field(960, ge=320, le=4000, description="detection input: longest side")
+    max_side_len: int = Field(2000, ge=640, le=8000, description="page downscale before OCR")
+    text_score: float = Field(0.5, ge=0, le=1, description="drop lines recognised below this")
+    box_thresh: float = Field(0.5, ge=0, le=1, description="detection box score threshold")
+    use_cls: bool = Field(True, description="flip upside-down single lines before recognition")
+    threads: int = Field(
+        default_factory=lambda: _env_int("CERTRIAGE_OCR_THREADS", 0),
+        ge=0,
+        description="onnxruntime intra-op threads; 0 = one per core (env CERTRIAGE_OCR_THREADS)",
+    )
+    model_dir: Path | None = Field(None, description="folder holding the three .onnx files")
+
+
+def _bundled_model_dir() -> Path:
+    import rapidocr
+
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+class RapidOcrEngine:
+    """OcrEngine over rapidocr 3.10. Calls are serialised by a lock because RapidOCR's
+    per-call flags (use_det/use_cls/use_rec) are stored on the instance."""
+
+    name = "rapidocr"
+    Options: ClassVar[type[RapidOcrOptions]] = RapidOcrOptions
+
+    def __init__(self, options: RapidOcrOptions | None = None) -> None:
+        self.options = options or RapidOcrOptions()
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as e:  # pragma: no cover - rapidocr is a core dependency
+            raise ImportError(INSTALL_HINT) from e
+
+        model_dir = self.options.model_dir or _bundled_model_dir()
+        paths = {
+            k: model_dir / f
+            for k, f in (("Det", _DET_MODEL), ("Rec", _REC_MODEL), ("Cls", _CLS_MODEL))
+        }
+        missing = [str(p) for p in paths.values() if not p.is_file()]
+        if missing:
+            raise FileNotFoundError(
+                f"RapidOCR model files missing: {', '.join(missing)} (reinstall 'rapidocr==3.10.*'; "
+                "certriage never downloads models at run time)"
+            )
+        o = self.options
+        params: dict[str, Any] = {
+            "Global.log_level": "error",
+            "Global.text_score": o.text_score,
+            "Global.use_cls": o.use_cls,
+            "Global.max_side_len": o.max_side_len,
+            "Global.model_root_dir": str(model_dir),
+            "Det.limit_side_len": o.limit_side_len,
+            "Det.limit_type": "max",
+            "Det.box_thresh": o.box_thresh,
+            "Det.model_path": str(paths["Det"]),
+            "Rec.model_path": str(paths["Rec"]),
+            "Cls.model_path": str(paths["Cls"]),
+        }
+        if o.threads:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = o.threads
+            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+        self._ocr = RapidOCR(params=params)
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+        self._lock = threading.Lock()
+        self.read(warmup_image())  # loads det, cls and rec now, not on the first page
+
+    # -------------------------------------------------------------- protocol
+
+    def read(self, image: np.ndarray) -> list[OcrLine]:
+        """Detect, classify and recognise; boxes in `image` pixels."""
+        bgr = as_rgb(image)[:, :, ::-1].copy()  # rapidocr takes ndarrays as BGR
+        with self._lock:
+            out = self._ocr(bgr, use_det=True, use_cls=self.options.use_cls, use_rec=True)
+        boxes, txts, scores = (
+            getattr(out, "boxes", None),
+            getattr(out, "txts", None),
+            getattr(out, "scores", None),
+        )
+        if boxes is None or txts is None or scores is None:
+            return []
+        lines = [make_line(t, s, b) for b, t, s in zip(boxes, txts, scores, strict=False)]
+        return sort_lines(ln for ln in lines if ln.text)
+
+    def detect(self, image: np.ndarray) -> list[BBox]:
+        """Detection only: axis-aligned line boxes in `image` pixels."""
+        bgr = as_rgb(image)[:, :, ::-1].copy()
+        with self._lock:
+            out = self._ocr(bgr, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
+        return [
+            (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 0].max()), float(b[:, 1].max()))
+            for b in np.asarray(boxes, dtype=np.float64)
+        ]
+
+    # -------------------------------------------------------------- extras
+
+    def classify_180(self, crops: list[np.ndarray]) -> list[tuple[int, float]]:
+        """Text-line angle classifier (labels 0/180) on RGB line crops, for orientation:
+        (angle, score) per crop."""
+        with self._lock:
+            return _classify_180(self._ocr, crops)
+
+
+def _classify_180(ocr: Any, crops: list[np.ndarray]) -> list[tuple[int, float]]:
+    """Run RapidOCR's cls model alone on each crop (caller holds the instance's lock)."""
+    results: list[tuple[int, float]] = []
+    for crop in crops:
+        if crop.size == 0 or min(crop.shape[:2]) < 4:
+            results.append((0, 0.0))
+            continue
+        bgr = as_rgb(crop)[:, :, ::-1].copy()
+        out = ocr(bgr, use_det=False, use_cls=True, use_rec=False)
+        res = getattr(out, "cls_res", None) or [("0", 0.0)]
+        label, score = res[0]
+        results.append((180 if "180" in str(label) else 0, float(score)))
+    return results
+
+
+class AngleClassifier:
+    """RapidOCR's 0/180 text-line classifier on its own (a 0.6 MB ONNX model, ~2 ms a
+    line), for engines without one: orientation then needs no second recognition pass.
+    RapidOCR loads models on first use, so only the cls model is ever loaded here."""
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        from rapidocr import RapidOCR
+
+        model_dir = model_dir or _bundled_model_dir()
+        path = model_dir / _CLS_MODEL
+        if not path.is_file():
+            raise FileNotFoundError(f"RapidOCR angle classifier missing: {path}")
+        self._ocr = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "Global.model_root_dir": str(model_dir),
+                "Det.model_path": str(model_dir / _DET_MODEL),
+                "Rec.model_path": str(model_dir / _REC_MODEL),
+                "Cls.model_path": str(path),
+                "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            }
+        )
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+        self._lock = threading.Lock()
+
+    def classify_180(self, crops: list[np.ndarray]) -> list[tuple[int, float]]:
+        """(angle in {0, 180}, score) per RGB line crop."""
+        with self._lock:
+            return _classify_180(self._ocr, crops)
+
+
+_angle_classifier: AngleClassifier | None = None
+_angle_lock = threading.Lock()
+
+
+def angle_classifier() -> AngleClassifier:
+    """The process-wide AngleClassifier (created on first use)."""
+    global _angle_classifier
+    with _angle_lock:
+        if _angle_classifier is None:
+            _angle_classifier = AngleClassifier()
+        return _angle_classifier

@@ -1,0 +1,3 @@
+"""certriage: pre-checks application batches for vocational-skill evaluation reviewers."""
+
+__version__ = "0.1.0"

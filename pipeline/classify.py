@@ -1,0 +1,192 @@
+"""Classification of a page region into the contract's document types.
+
+Keywords and layout cues over the OCR text: a keyword in a title (a large line, or a line
+in the top of the region) weighs more than the same word in the body, because body text
+mentions other documents ("身份证号", "毕业证书") while the title names the document
+itself. The photo is told by its look: one face, little text, portrait aspect.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.types import BBox, Classification, DocType, OcrLine
+
+
+@dataclass(frozen=True)
+class Cue:
+    pattern: str  # regular expression over normalised text without spaces
+    weight: float
+    title_only: bool = False  # counts only when it appears in a title line
+
+
+# Explicit allow-list of cues per type. Weights: 4 = names the document, 2-3 = a label
+# only this document has, 1 = a supporting word.
+CUES: dict[DocType, tuple[Cue, ...]] = {
+    DocType.ID_CARD: (
+        Cue("公民身份号码", 4),
+        Cue("居民身份证", 3),
+        Cue("签发机关", 4),
+        Cue("有效期限", 2.5),
+        Cue("^住址", 1.5),
+        Cue("^民族|民族[汉回满壮苗维蒙藏彝土]", 1.5),
+        Cue("^出生", 1),
+        Cue("中华人民共和国", 0.5),
+    ),
+    DocType.DIPLOMA: (
+        Cue("毕业证书", 4, title_only=True),
+        Cue("毕业证书", 1),
+        Cue("学历证书", 3),
+        Cue("准予毕业", 4),
+        Cue("修完", 1.5),
+        Cue("学制", 1),
+        Cue("校[（(]?院[)）]?长", 1.5),
+    ),
+    DocType.DEGREE: (
+        Cue("学位证书", 4, title_only=True),
+        Cue("学位证书", 1.5),
+        Cue("授予.{0,12}(学士|硕士|博士)学位", 4),
+        Cue("学位评定委员会", 3),
+    ),
+    DocType.SKILL_CERTIFICATE: (
+        Cue("职业技能等级证书", 4),
+        Cue("职业资格证书", 3.5),
+        Cue("技能等级", 1.5),
+        Cue("职业[（(]?工种[)）]?", 2),
+        Cue("全国联网查询|证书查询", 3),
+        Cue("评价机构", 1.5),
+        Cue("高级技师|高级工|中级工|初级工", 1),
+    ),
+    DocType.TITLE_CERTIFICATE: (
+        Cue("专业技术资格证书", 4),
+        Cue("专业技术职务任职资格", 4),
+        Cue("职称证书", 4),
+        Cue("专业技术资格", 2),
+        Cue("资格名称", 2),
+        Cue("评审委员会", 1.5),
+        Cue("(助理|高级)?(工程师|经济师|会计师|讲师)", 1),
+    ),
+    DocType.EXAMINER_CARD: (
+        Cue("考评员证|督导员证|考评员资格证", 4),
+        Cue("(高级)?考评员", 2),
+        Cue("质量督导员", 2),
+        Cue("证卡", 1),
+    ),
+    DocType.WORK_CERTIFICATE: (
+        Cue("工作证明", 4, title_only=True),
+        Cue("工作证明", 1.5),
+        Cue("兹有|兹证明", 2.5),
+        Cue("特此证明", 2.5),
+        Cue("在我(单位|公司|院|校)", 2),
+        Cue("同志", 1),
+    ),
+    DocType.RECOMMENDATION_FORM: (
+        Cue("(推荐|申报|申请|登记|备案申请)表", 4, title_only=True),
+        Cue("(推荐|申报|申请|登记)表", 2),
+        Cue("单位意见|推荐意见|审核意见", 2.5),
+        Cue("工作简介|工作简历|督导工作经历|工作经历", 2),
+        Cue("政治面貌", 1.5),
+        Cue("文化程度", 1.5),
+        Cue("联系电话|联系方式", 1),
+    ),
+    DocType.BUSINESS_LICENSE: (
+        Cue("营业执照", 4),
+        Cue("事业单位法人证书|民办非企业单位登记证书", 4),
+        Cue("统一社会信用代码", 3),
+        Cue("法定代表人", 2),
+        Cue("注册资本|经营范围|开办资金|宗旨和业务范围", 2),
+        Cue("登记机关", 1.5),
+    ),
+    DocType.APPLICATION_LETTER: (
+        Cue("推荐函|承诺书|申请书", 4, title_only=True),
+        Cue("推荐函|承诺书|申请书", 2),
+        Cue("郑重承诺|特此推荐|特此申请", 2.5),
+        Cue("^致", 0.5),
+    ),
+}
+
+# A region with at most this many text characters may be a photo.
+PHOTO_MAX_CHARS = 12
+MIN_SCORE = 2.5  # below this no type is claimed: `other`
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _title_lines(lines: Sequence[OcrLine], region_height: float) -> set[int]:
+    """Indexes of lines that look like titles: tall lines, or lines in the top fifth."""
+    if not lines:
+        return set()
+    heights = sorted(line.bbox[3] - line.bbox[1] for line in lines)
+    median = heights[len(heights) // 2]
+    top = min(line.bbox[1] for line in lines)
+    titles = set()
+    for i, line in enumerate(lines):
+        h = line.bbox[3] - line.bbox[1]
+        near_top = line.bbox[1] - top < 0.2 * max(region_height, 1)
+        if h >= 1.35 * median or (near_top and len(_compact(line.text)) <= 20):
+            titles.add(i)
+    return titles
+
+
+def text_scores(lines: Sequence[OcrLine], region_height: float) -> tuple[dict[DocType, float], list[str]]:
+    """Score every type by its cues; return the scores and the cues that fired."""
+    titles = _title_lines(lines, region_height)
+    texts = [_compact(line.text) for line in lines]
+    whole = "".join(texts)
+    scores: dict[DocType, float] = {}
+    fired: list[str] = []
+    for doc_type, cues in CUES.items():
+        score = 0.0
+        for cue in cues:
+            rx = re.compile(cue.pattern)
+            if cue.title_only:
+                hit = any(rx.search(texts[i]) for i in titles)
+            elif cue.pattern.startswith("^"):
+                hit = any(rx.search(t) for t in texts)
+            else:
+                hit = bool(rx.search(whole))
+            if hit:
+                score += cue.weight
+                fired.append(f"{doc_type.value}:{cue.pattern}")
+        scores[doc_type] = score
+    return scores, fired
+
+
+def classify_region(
+    lines: Sequence[OcrLine],
+    size: tuple[int, int],
+    faces: Sequence[BBox] = (),
+) -> Classification:
+    """Type of one region from its OCR lines, its (width, height) and detected faces."""
+    width, height = size
+    scores, fired = text_scores(lines, height)
+    n_chars = sum(len(_compact(line.text)) for line in lines)
+
+    # The look of an ID photo: one face taking a good share of a portrait image, no text.
+    aspect = width / max(height, 1)
+    if faces and n_chars <= PHOTO_MAX_CHARS:
+        face = max(faces, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+        face_share = (face[2] - face[0]) / max(width, 1)
+        photo = 3.0 + (1.5 if 0.55 <= aspect <= 0.95 else 0.0) + (1.0 if face_share >= 0.25 else 0.0)
+        photo -= 0.5 * (len(faces) - 1)
+        scores[DocType.PHOTO] = photo
+        fired.append(f"photo:faces={len(faces)},aspect={aspect:.2f},text={n_chars}")
+
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0].value))
+    best, best_score = ranked[0] if ranked else (DocType.OTHER, 0.0)
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    clean = {k.value: round(v, 2) for k, v in scores.items() if v > 0}
+    if best_score < MIN_SCORE:
+        # Nothing claims it: `other`, confident only when there was text to judge.
+        conf = 0.5 if n_chars >= 20 else 0.35
+        return Classification(type=DocType.OTHER, confidence=conf, scores=clean, cues=fired)
+    # Confidence grows with the winning score and with its margin over the runner-up.
+    strength = 1 - math.exp(-best_score / 3.0)
+    margin = (best_score - second) / best_score
+    conf = max(0.05, min(0.99, strength * (0.55 + 0.45 * margin)))
+    return Classification(type=best, confidence=round(conf, 3), scores=clean, cues=fired)

@@ -1,0 +1,206 @@
+"""The `certriage` command (contract §2): run, demo, models, serve."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+_ID_RX = re.compile(r"(?<![0-9])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9])")
+
+
+class MaskIdFilter(logging.Filter):
+    """ID numbers never reach a log in full: 4401**********123X."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        masked = _ID_RX.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), msg)
+        if masked != msg:
+            record.msg, record.args = masked, None
+        return True
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(MaskIdFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+    for noisy in ("RapidOCR", "rapidocr", "ppocr", "paddlex", "pdfminer", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _date(s: str) -> date:
+    try:
+        return date.fromisoformat(s)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {s}") from exc
+
+
+def _profile(s: str) -> str:
+    """A profile name or path, loaded now so a bad profile fails before any work."""
+    from pipeline.profile import ProfileError, load_profile
+
+    try:
+        load_profile(s)
+    except ProfileError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return s
+
+
+def run_batch(source: str, out: Path, profile: str = "generic", batch_date: date | None = None,
+              workers: int = 1, ocr: str = "rapidocr", dpi: int = 200, work_dir: Path | None = None,
+              show_progress: bool = True) -> Path:
+    """The whole pipeline on one batch; returns the path of report.json."""
+    from pipeline.ingest import ingest
+    from pipeline.report import write_reports
+    from pipeline.runner import RunOptions, build_report, process_files
+
+    t0 = time.perf_counter()
+    out = Path(out)
+    work = Path(work_dir) if work_dir else out / ".work"
+    opts = RunOptions(profile=profile, batch_date=batch_date or date.today(), workers=workers,
+                      ocr=ocr, dpi=dpi, work_dir=work)
+    batch = ingest(source, work / "batch")
+    n_files = sum(len(a.files) for a in batch.applicants)
+    if show_progress and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("reading files", total=n_files)
+            results = process_files(batch, opts, progress=lambda f: bar.advance(task))
+    else:
+        results = process_files(batch, opts)
+    report = build_report(batch, results, opts, time.perf_counter() - t0)
+    paths = write_reports(report, out)
+    return paths["json"]
+
+
+def _summary(report_json: Path) -> str:
+    import json
+
+    data = json.loads(report_json.read_text(encoding="utf-8"))
+    counts = {"reject": 0, "review": 0, "pass": 0}
+    for a in data["applicants"]:
+        counts[a["decision"]] += 1
+    s = data["stats"]
+    return (f"{s['applicants']} applicants, {s['files']} files, {s['pages']} pages in {s['seconds']:.1f} s: "
+            f"{counts['reject']} reject, {counts['review']} review, {counts['pass']} pass")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.ingest import BatchError
+
+    if str(args.batch).startswith("s3://") or str(args.out).startswith("s3://"):
+        print("certriage: s3:// batches and outputs are not supported yet (object storage backend pending)", file=sys.stderr)
+        return 2
+    try:
+        report = run_batch(args.batch, Path(args.out), args.profile, args.batch_date, args.workers,
+                           args.ocr, args.dpi, args.work_dir)
+    except BatchError as exc:
+        print(f"certriage: {exc}", file=sys.stderr)
+        return 2
+    print(_summary(report))
+    print(f"report: {report}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.samples.generator import generate_batch
+
+    root = Path(args.dir)
+    batch_dir = root / "batch"
+    if not batch_dir.is_dir():
+        print(f"generating a sample batch of {args.applicants} applicants in {batch_dir} …", flush=True)
+        generate_batch(root, n_applicants=args.applicants, seed=args.seed, profile=args.profile)
+    out = root / "out"
+    print(f"running certriage on it (profile {args.profile}) …", flush=True)
+    report = run_batch(str(batch_dir), out, args.profile, args.batch_date, args.workers, args.ocr)
+    print(_summary(report))
+    for name in ("report.json", "queue.csv", "queue.xlsx", "report.html"):
+        print(f"  {out / name}")
+    return 0
+
+
+def cmd_prepare_paddle(args: argparse.Namespace) -> int:
+    from models.paddle_prepare import prepare_paddle_models
+
+    try:
+        path = prepare_paddle_models(Path(args.dest) if args.dest else None)
+    except RuntimeError as exc:
+        print(f"certriage: {exc}", file=sys.stderr)
+        return 2
+    print(f"PaddleOCR models ready in {path}")
+    return 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from pipeline.profile import load_profile, profile_names
+
+    for name in profile_names():
+        print(f"{name:20s} {load_profile(name).summary}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    print("certriage: the reviewers' web UI is not built yet; open report.html in the output folder", file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="certriage", description="Pre-check application batches for reviewers.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--batch-date", type=_date, default=None, help="date rules are judged at (default today)")
+        sp.add_argument("--workers", type=int, default=1, help="worker processes for reading files")
+        sp.add_argument("--ocr", choices=("rapidocr", "paddleocr"), default="rapidocr")
+
+    r = sub.add_parser("run", help="process a batch folder or .zip")
+    r.add_argument("batch")
+    r.add_argument("--profile", type=_profile, default="generic")
+    r.add_argument("--out", required=True)
+    r.add_argument("--dpi", type=int, default=200, help="render resolution of PDF pages")
+    r.add_argument("--work-dir", type=Path, default=None, help="cache folder (default <out>/.work)")
+    common(r)
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="generate a sample batch and run it end to end")
+    d.add_argument("--dir", default="demo-out", help="where the sample batch and outputs go")
+    d.add_argument("--applicants", type=int, default=10)
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--profile", type=_profile, default="gd-supervisor")
+    common(d)
+    d.set_defaults(func=cmd_demo)
+
+    m = sub.add_parser("models", help="manage local OCR models")
+    msub = m.add_subparsers(dest="models_command", required=True)
+    pp = msub.add_parser("prepare-paddle", help="prepare the offline PaddleOCR model folder")
+    pp.add_argument("--dest", default=None)
+    pp.set_defaults(func=cmd_prepare_paddle)
+
+    pr = sub.add_parser("profiles", help="list the bundled rule profiles")
+    pr.set_defaults(func=cmd_profiles)
+
+    s = sub.add_parser("serve", help="the reviewers' web UI over a run's outputs (not built yet)")
+    s.add_argument("dir")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # else onnxruntime writes under ~/.cache
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""Page orientation: which multiple of 90 degrees makes a page upright.
+
+Pages arrive sideways or upside down (phone photos, scans fed the wrong way). Two cheap
+steps, one detection pass on a copy no larger than 736 px (about 0.3 s on 2 cores, 30 %
+less than at 960 and as reliable on A4 text down to 9 pt) plus a classifier on a dozen
+line crops (~20 ms):
+
+1. Text-line boxes from detection are long and flat when the text runs horizontally
+   (page at 0 or 180) and tall and thin when it runs vertically (page at 90 or 270).
+2. The line crops, turned so the text runs horizontally, are either upright or upside
+   down: the engine's 0/180 text-line classifier votes (RapidOCR's cls model), or, for
+   an engine without one, recognition confidence on the crops both ways decides.
+
+A page with too little text (a photo, a lone seal) is reported as 0 with low confidence.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from models.ocr import OcrEngine, as_rgb
+from pipeline.types import BBox
+
+DETECT_SIDE = 736  # longest side of the copy detection runs on
+ELONGATION = 1.8  # a line box is at least this much longer than thick
+MIN_LINES = 3  # fewer elongated boxes than this: not enough text to judge
+MAX_CROPS = 12  # longest lines voted on
+LOW_CONFIDENCE = 0.1
+UPSIDE_DOWN_MARGIN = 0.2  # vote margin needed to call a horizontal page upside down
+
+
+def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
+    """The image rotated clockwise by `degrees` (a multiple of 90)."""
+    if degrees % 90:
+        raise ValueError(f"rotation must be a multiple of 90 degrees, got {degrees}")
+    k = (degrees // 90) % 4
+    return np.ascontiguousarray(np.rot90(image, -k)) if k else image
+
+
+def _line_boxes(boxes: list[BBox]) -> tuple[list[BBox], list[BBox]]:
+    """Split detected boxes into horizontal and vertical text lines; squarish boxes
+    (single characters, seals, photo clutter) say nothing about direction."""
+    horizontal, vertical = [], []
+    for x0, y0, x1, y1 in boxes:
+        w, h = x1 - x0, y1 - y0
+        if w <= 1 or h <= 1:
+            continue
+        if w >= ELONGATION * h:
+            horizontal.append((x0, y0, x1, y1))
+        elif h >= ELONGATION * w:
+            vertical.append((x0, y0, x1, y1))
+    return horizontal, vertical
+
+
+def _crops(image: np.ndarray, boxes: list[BBox], scale: float, turn: int) -> list[np.ndarray]:
+    """Crops of the longest boxes from the full-resolution image, turned by `turn`
+    clockwise so their text runs horizontally."""
+    h, w = image.shape[:2]
+    longest = sorted(boxes, key=lambda b: max(b[2] - b[0], b[3] - b[1]), reverse=True)
+    crops = []
+    for x0, y0, x1, y1 in longest[:MAX_CROPS]:
+        xa, ya = max(0, int(x0 / scale)), max(0, int(y0 / scale))
+        xb, yb = min(w, int(np.ceil(x1 / scale))), min(h, int(np.ceil(y1 / scale)))
+        if xb - xa >= 4 and yb - ya >= 4:
+            crops.append(rotate(image[ya:yb, xa:xb], turn))
+    return crops
+
+
+def _classifier_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
+    """Vote in [-1, 1]: positive when the crops look upside down (180)."""
+    classify = getattr(engine, "classify_180", None)
+    if callable(classify):
+        weights = [c.shape[1] / max(1, c.shape[0]) for c in crops]  # longer lines weigh more
+        votes = classify(crops)
+        total = sum(weights) or 1.0
+        # A two-class score of 0.5 is a shrug: count certainty (2s - 1), not the score.
+        return (
+            sum(
+                w * max(0.0, 2 * s - 1) * (1 if a == 180 else -1)
+                for w, (a, s) in zip(weights, votes, strict=True)
+            )
+            / total
+        )
+    return _recognition_vote(engine, crops)
+
+
+def _montage(crops: list[np.ndarray], height: int = 48) -> np.ndarray:
+    """The crops scaled to one height and stacked with white gaps (one OCR call)."""
+    rows = []
+    for c in crops:
+        ch, cw = c.shape[:2]
+        rows.append(
+            cv2.resize(c, (max(1, round(cw * height / ch)), height), interpolation=cv2.INTER_AREA)
+        )
+    width = max(r.shape[1] for r in rows) + 2 * height
+    canvas = np.full((len(rows) * 2 * height + height, width, 3), 255, np.uint8)
+    for i, r in enumerate(rows):
+        y = height + i * 2 * height
+        canvas[y : y + height, height : height + r.shape[1]] = r
+    return canvas
+
+
+def _recognition_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
+    """For engines without an angle classifier: read the crops as they are and turned
+    180; text read with more confidence is the upright way."""
+    sheet = _montage(crops)
+
+    def quality(img: np.ndarray) -> float:
+        return sum(line.confidence**2 * len(line.text) for line in engine.read(img))
+
+    q0, q180 = quality(sheet), quality(rotate(sheet, 180))
+    return (q180 - q0) / (q180 + q0) if q0 + q180 > 0 else 0.0
+
+
+def upright(
+    image: np.ndarray, engine: OcrEngine, detect_side: int = DETECT_SIDE
+) -> tuple[int, float]:
+    """(clockwise rotation in {0, 90, 180, 270} that makes the page upright, confidence).
+
+    `rotate(image, rotation)` gives the upright page. Low confidence (< 0.3) means too
+    little text to tell; the rotation is then 0.
+    """
+    image = as_rgb(image)
+    h, w = image.shape[:2]
+    if min(h, w) < 16:
+        return 0, 0.0
+    scale = min(1.0, detect_side / max(h, w))
+    small = (
+        cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else image
+    )
+    horizontal, vertical = _line_boxes(engine.detect(small))
+    weight_h = sum(b[2] - b[0] for b in horizontal)
+    weight_v = sum(b[3] - b[1] for b in vertical)
+    if len(horizontal) + len(vertical) < MIN_LINES or weight_h + weight_v <= 0:
+        return 0, LOW_CONFIDENCE
+    is_vertical = weight_v > weight_h
+    axis_conf = max(weight_h, weight_v) / (weight_h + weight_v)
+    lines = vertical if is_vertical else horizontal
+    if len(lines) < MIN_LINES:
+        return 0, LOW_CONFIDENCE
+    base = 90 if is_vertical else 0
+    crops = _crops(image, lines, scale, base)
+    if not crops:
+        return 0, LOW_CONFIDENCE
+    vote = _classifier_vote(engine, crops)
+    margin = abs(vote)
+    if is_vertical:
+        if margin < UPSIDE_DOWN_MARGIN:  # sideways but no clear reading: maybe vertical script
+            return 0, LOW_CONFIDENCE
+        rotation = 270 if vote > 0 else 90
+    else:
+        rotation = 180 if vote > UPSIDE_DOWN_MARGIN else 0
+    coverage = min(1.0, len(lines) / (2 * MIN_LINES))
+    confidence = axis_conf * coverage * (0.5 + 0.5 * margin)
+    return rotation, round(float(min(1.0, max(0.0, confidence))), 3)

@@ -1,0 +1,1017 @@
+"""Report writers: report.json, queue.csv, queue.xlsx, report.html and evidence/ crops.
+
+Everything here reads a finished `Report` and writes files; nothing decides anything.
+Every file goes through `_atomic_write` (temp name in the same folder, then os.replace),
+so a run killed half-way leaves the previous outputs or the new ones, never a torn file.
+report.json is written last: when it is there, everything it points at is there too.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import datetime as _dt
+import html
+import io
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from enum import Enum
+from hashlib import sha1
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from pipeline.messages import (
+    color_word,
+    decision_word,
+    describe,
+    doc_type_name,
+    field_name,
+    format_value,
+    ref_label,
+    severity_word,
+    shape_word,
+)
+from pipeline.types import (
+    ApplicantResult,
+    BBox,
+    Decision,
+    Document,
+    Finding,
+    Page,
+    Report,
+    Seal,
+)
+
+log = logging.getLogger(__name__)
+
+# mkstemp creates 0600 files; outputs get the usual mode. Read once, at import, because
+# os.umask can only be read by setting it (not thread-safe later).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+DECISION_RANK = {Decision.REJECT: 0, Decision.REVIEW: 1, Decision.PASS: 2}
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+QUEUE_HEADERS = ["序号", "材料目录", "姓名", "身份证号", "结论", "风险", "置信度", "问题"]
+BATCH_DIR = "_batch"  # evidence folder of batch-level findings
+
+THUMB_BOX = (200, 400)  # px; a long image keeps a legible width up to 400 px high
+THUMB_QUALITY = 60
+EVIDENCE_MAX_SIDE = 1200
+EVIDENCE_QUALITY = 80
+PHOTO_MAX_SIDE = 400
+MAX_CUES = 10
+LOW_FIELD_CONFIDENCE = 0.6  # shown in red in the HTML fields table
+MAX_EVIDENCE_PER_FINDING = 3
+
+# ---------------------------------------------------------------- ordering
+
+
+def queue_order(applicants: Iterable[ApplicantResult]) -> list[ApplicantResult]:
+    """Most urgent first: reject, review, pass; then higher risk; then key.
+
+    Risk is compared as shown (3 decimals) so the visible order never looks wrong."""
+    return sorted(
+        applicants,
+        key=lambda a: (DECISION_RANK.get(a.decision, 3), -round(a.risk, 3), a.key),
+    )
+
+
+def _by_severity(findings: Sequence[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: SEVERITY_RANK.get(str(f.severity), 3))
+
+
+def findings_text(findings: Sequence[Finding]) -> str:
+    """The queue's 问题 cell: every finding in words, errors first, joined with ；."""
+    return "；".join(dict.fromkeys(describe(f) for f in _by_severity(findings)))
+
+
+# ---------------------------------------------------------------- report.json
+
+
+def _r(x: float | None, nd: int = 3) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return round(x, nd) if math.isfinite(x) else None
+
+
+def _bbox(b: BBox | Sequence[float] | None) -> list[float] | None:
+    if b is None:
+        return None
+    return [round(float(v), 1) for v in b]
+
+
+def _jsonable(v: Any) -> Any:
+    """Whatever a stage put in a value/expected/found, as plain JSON (NaN -> null)."""
+    if v is None or isinstance(v, (bool, str, int)):
+        return v.value if isinstance(v, Enum) else v
+    if isinstance(v, Enum):
+        return _jsonable(v.value)
+    if isinstance(v, float):
+        return round(v, 6) if math.isfinite(v) else None
+    if isinstance(v, Decimal):
+        return _jsonable(float(v))
+    if isinstance(v, (_dt.date, _dt.datetime, _dt.time)):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (set, frozenset)):
+        return [_jsonable(x) for x in sorted(v, key=str)]
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if hasattr(v, "model_dump"):
+        return _jsonable(v.model_dump(mode="json"))
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return _jsonable(dataclasses.asdict(v))
+    return str(v)
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """A finding in contract shape; confidence only when known (schema: number)."""
+    d: dict[str, Any] = {
+        "code": f.code,
+        "severity": str(f.severity),
+        "message": f.message,
+        "subject": f.subject,
+    }
+    conf = _r(f.confidence)
+    if conf is not None:
+        d["confidence"] = conf
+    d["documents"] = list(f.documents)
+    d["expected"] = _jsonable(f.expected)
+    d["found"] = _jsonable(f.found)
+    d["evidence"] = list(f.evidence)
+    return d
+
+
+def _seal_dict(s: Seal) -> dict[str, Any]:
+    d: dict[str, Any] = {"page": s.page, "bbox": _bbox(s.bbox)}
+    # The schema's enums have no null: leave out what was not told.
+    if s.shape:
+        d["shape"] = s.shape
+    if s.color:
+        d["color"] = s.color
+    d["text"] = s.text
+    d["confidence"] = _r(s.confidence) or 0.0
+    return d
+
+
+def document_to_dict(doc: Document) -> dict[str, Any]:
+    """A document in contract shape; OCR texts stay internal, a few cues say why."""
+    d: dict[str, Any] = {
+        "file": doc.file,
+        "pages": list(doc.pages),
+        "type": str(doc.type),
+        "type_confidence": _r(doc.type_confidence) or 0.0,
+        "fields": {
+            k: {
+                "value": _jsonable(fv.value),
+                "confidence": _r(fv.confidence) or 0.0,
+                "page": fv.page,
+                "bbox": _bbox(fv.bbox),
+            }
+            for k, fv in doc.fields.items()
+        },
+        "seals": [_seal_dict(s) for s in doc.seals],
+    }
+    if doc.cues:
+        d["cues"] = list(doc.cues[:MAX_CUES])
+    return d
+
+
+def applicant_to_dict(a: ApplicantResult, photo_evidence: str | None = None) -> dict[str, Any]:
+    """An applicant in contract shape (pages and texts are internal, left out)."""
+    photo: dict[str, Any] | None = None
+    if a.photo is not None:
+        photo = _jsonable(a.photo.model_dump())
+        if photo_evidence:
+            photo["evidence"] = photo_evidence
+    return {
+        "key": a.key,
+        "decision": str(a.decision),
+        "risk": _r(a.risk) or 0.0,
+        "confidence": _r(a.confidence) or 0.0,
+        "identity": _jsonable(a.identity),
+        "documents": [document_to_dict(d) for d in a.documents],
+        "photo": photo,
+        "findings": [finding_to_dict(f) for f in a.findings],
+    }
+
+
+def report_to_dict(report: Report, photo_evidence: dict[str, str] | None = None) -> dict[str, Any]:
+    """The contract's report.json as a dict, same input -> same output, key order fixed.
+
+    Applicants are sorted by key so the worker completion order never shows through.
+    `photo_evidence` maps applicant key -> relative path of its photo crop."""
+    photo_evidence = photo_evidence or {}
+    s = report.stats
+    return {
+        "schema_version": "1",
+        "profile": report.profile,
+        "batch_date": report.batch_date,
+        "stats": {
+            "applicants": s.applicants,
+            "files": s.files,
+            "pages": s.pages,
+            "seconds": _r(max(s.seconds, 0.0)) or 0.0,
+            "ocr_seconds": _r(max(s.ocr_seconds, 0.0)) or 0.0,
+        },
+        "skipped": [{"path": k.path, "reason": k.reason} for k in report.skipped],
+        "findings": [finding_to_dict(f) for f in report.findings],
+        "applicants": [
+            applicant_to_dict(a, photo_evidence.get(a.key))
+            for a in sorted(report.applicants, key=lambda a: a.key)
+        ],
+    }
+
+
+# ---------------------------------------------------------------- atomic files
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write bytes so that `path` is either the old file or the complete new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------- queue.csv / .xlsx
+
+
+def queue_rows(report: Report) -> list[list[Any]]:
+    """The queue as rows under QUEUE_HEADERS, shared by CSV, XLSX and HTML."""
+    rows: list[list[Any]] = []
+    for i, a in enumerate(queue_order(report.applicants), 1):
+        rows.append(
+            [
+                i,
+                a.key,
+                format_value(a.identity.get("name")),
+                format_value(a.identity.get("id_number")),
+                decision_word(a.decision),
+                _r(a.risk) or 0.0,
+                _r(a.confidence) or 0.0,
+                findings_text(a.findings),
+            ]
+        )
+    return rows
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(v: Any) -> Any:
+    """Folder names are user data: a leading = + - @ would run as a formula when the
+    CSV is opened in Excel (CSV injection), so such text gets a leading apostrophe."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
+
+
+def queue_csv_bytes(report: Report) -> bytes:
+    """UTF-8 with BOM: Excel on Windows reads Chinese correctly only with it."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(QUEUE_HEADERS)
+    w.writerows([_csv_text(v) for v in row] for row in queue_rows(report))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_append(ws: Any, row: list[Any]) -> None:
+    """Append a row as literal values: strings never become formulas, and characters
+    that openpyxl refuses (control characters from OCR) are dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
+_DECISION_FILL = {"不符合": "FFC7CE", "需人工复核": "FFEB9C", "通过": "C6EFCE"}
+_COL_WIDTHS = [6, 26, 10, 21, 12, 8, 8, 90]
+
+
+def queue_xlsx_bytes(report: Report) -> bytes:
+    """The queue as a workbook: bold frozen header, coloured 结论, ID numbers as text
+    (Excel would turn 18 digits into 4.4E+17), a second sheet for batch-level issues."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "复核队列"
+    ws.append(QUEUE_HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    top = Alignment(vertical="top")
+    wrap = Alignment(vertical="top", wrap_text=True)
+    for row in queue_rows(report):
+        _xlsx_append(ws, row)
+        r = ws.max_row
+        ws.cell(r, 4).number_format = "@"
+        for c in (6, 7):
+            ws.cell(r, c).number_format = "0.000"
+        for c in range(1, 8):
+            ws.cell(r, c).alignment = top
+        ws.cell(r, 8).alignment = wrap
+        fill = _DECISION_FILL.get(str(row[4]))
+        if fill:
+            ws.cell(r, 5).fill = PatternFill("solid", start_color=fill, end_color=fill)
+    for i, width in enumerate(_COL_WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+
+    if report.findings or report.skipped:
+        bs = wb.create_sheet("批次问题")
+        bs.append(["级别", "问题", "说明", "文件"])
+        for cell in bs[1]:
+            cell.font = Font(bold=True)
+        for f in _by_severity(report.findings):
+            row = [severity_word(f.severity), describe(f), f.message, "；".join(f.documents)]
+            _xlsx_append(bs, row)
+        for k in report.skipped:
+            _xlsx_append(bs, ["跳过", "未处理的文件", k.reason, k.path])
+        for i, width in enumerate([8, 40, 50, 60], 1):
+            bs.column_dimensions[get_column_letter(i)].width = width
+        bs.freeze_panes = "A2"
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- images
+
+
+_UNSAFE = re.compile(r"[^\w\-.]+", re.UNICODE)
+
+
+def safe_name(s: str, fallback: str = "x", max_len: int = 80) -> str:
+    """A file name made from user data: no separators, no leading dots, bounded length."""
+    name = _UNSAFE.sub("_", s).strip("._")[:max_len]
+    return name or fallback
+
+
+def _safe_dirs(keys: Iterable[str]) -> dict[str, str]:
+    """Applicant key -> evidence folder name, unique even when two keys sanitise alike."""
+    used = {BATCH_DIR}
+    out: dict[str, str] = {}
+    for key in sorted(set(keys)):
+        name = safe_name(key, "applicant")
+        if name in used:
+            name = f"{name[:70]}_{sha1(key.encode()).hexdigest()[:8]}"
+        used.add(name)
+        out[key] = name
+    return out
+
+
+def _parse_ref(ref: str) -> tuple[str, int]:
+    file, _, page = ref.rpartition("#")
+    if not file:
+        return ref, 1
+    try:
+        return file, max(int(page), 1)
+    except ValueError:
+        return ref, 1
+
+
+def _load_rgb(path: str) -> Image.Image:
+    with Image.open(path) as im:
+        im.load()
+        if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+            im = im.convert("RGBA")
+            bg = Image.new("RGB", im.size, "white")
+            bg.paste(im, mask=im.getchannel("A"))
+            return bg
+        return im.convert("RGB")
+
+
+def _jpeg(im: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality, optimize=True)
+    return buf.getvalue()
+
+
+def _scaled_box(box: Sequence[float], page: Page, im: Image.Image) -> tuple[int, int, int, int]:
+    """A page-pixel bbox in the pixels of the image actually on disk (which a renderer
+    may have stored at another scale), clamped to the image."""
+    sx = im.width / page.width if page.width else 1.0
+    sy = im.height / page.height if page.height else 1.0
+    x0, y0, x1, y1 = box
+    x0, x1 = sorted((x0 * sx, x1 * sx))
+    y0, y1 = sorted((y0 * sy, y1 * sy))
+    x0, y0 = max(0, int(x0)), max(0, int(y0))
+    x1, y1 = min(im.width, int(math.ceil(x1))), min(im.height, int(math.ceil(y1)))
+    return x0, y0, x1, y1
+
+
+def _pad(box: Sequence[float], px: float, py: float) -> BBox:
+    x0, y0, x1, y1 = box
+    return (x0 - px, y0 - py, x1 + px, y1 + py)
+
+
+def _crop_box(
+    f: Finding, page_no: int, docs: list[Document], photo_file: str | None
+) -> tuple[BBox | None, BBox | None]:
+    """What of the page a finding is about, as (crop, mark): its field's bbox or the
+    document's seals (marked inside a padded crop), else the document's region, else
+    the whole page (None)."""
+    target = docs
+    if len(docs) > 1:
+        target = [d for d in docs if f.subject == str(d.type)]
+        if not target and f.code.startswith("PHOTO_"):
+            target = [d for d in docs if d.type == "photo" or d.file == photo_file]
+    if f.subject:
+        for d in target or docs:
+            fv = d.fields.get(f.subject)
+            if fv is not None and fv.bbox is not None and fv.page in (None, page_no):
+                h = fv.bbox[3] - fv.bbox[1]
+                return _pad(fv.bbox, max(60.0, 2.0 * h), max(30.0, 1.0 * h)), fv.bbox
+    # SEAL_MISSING has no seal to show: the document itself is the evidence.
+    if f.code.startswith("SEAL_") and f.code != "SEAL_MISSING":
+        boxes = [s.bbox for d in target or docs for s in d.seals if s.page == page_no and s.bbox]
+        if boxes:
+            box = (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
+            m = 0.3 * max(box[2] - box[0], box[3] - box[1])
+            return _pad(box, m, m), box
+    if len(target) == 1:
+        return _region_box(target[0], page_no), None
+    return None, None
+
+
+def _region_box(doc: Document, page_no: int) -> BBox | None:
+    for t in doc.texts:
+        if t.page == page_no and t.region.kind != "page":
+            return t.region.bbox
+    return None
+
+
+def _cut(
+    im: Image.Image, page: Page, box: BBox | None, max_side: int, mark: BBox | None = None
+) -> Image.Image:
+    """The crop, downscaled to max_side, with `mark` outlined in red so the reviewer sees
+    at once which line or seal is meant."""
+    ox = oy = 0
+    out = None
+    if box is not None:
+        x0, y0, x1, y1 = _scaled_box(box, page, im)
+        if x1 - x0 >= 4 and y1 - y0 >= 4:
+            out, ox, oy = im.crop((x0, y0, x1, y1)), x0, y0
+    if out is None:
+        out = im.copy()
+    if mark is not None:
+        x0, y0, x1, y1 = _scaled_box(_pad(mark, 6, 6), page, im)
+        width = max(3, round(max(out.width, out.height) / 300))
+        ImageDraw.Draw(out).rectangle(
+            (x0 - ox, y0 - oy, x1 - ox, y1 - oy), outline=(230, 0, 0), width=width
+        )
+    out.thumbnail((max_side, max_side))
+    return out
+
+
+@dataclasses.dataclass
+class _Images:
+    thumbs: dict[str, str] = dataclasses.field(default_factory=dict)  # ref -> data URI
+    evidence: dict[int, list[str]] = dataclasses.field(default_factory=dict)  # finding idx
+    photo: str | None = None
+    written: list[Path] = dataclasses.field(default_factory=list)
+
+
+class _Index:
+    """Pages and documents of the whole batch by (file, page): a finding may point at a
+    page of another applicant (duplicates across the batch)."""
+
+    def __init__(self, report: Report) -> None:
+        self.pages: dict[tuple[str, int], Page] = {}
+        self.docs: dict[tuple[str, int], list[Document]] = {}
+        for a in report.applicants:
+            for p in a.pages:
+                self.pages.setdefault((p.file, p.number), p)
+            for d in a.documents:
+                for n in d.pages or [1]:
+                    self.docs.setdefault((d.file, n), []).append(d)
+
+
+def _render_images(
+    findings: Sequence[Finding],
+    own_pages: Sequence[Page],
+    index: _Index,
+    out_dir: Path,
+    folder: str,
+    photo_file: str | None = None,
+    photo_doc: Document | None = None,
+) -> _Images:
+    """Thumbnails of own pages and evidence crops of findings, opening each page image
+    once. A page that cannot be read gives no picture, never an error: the report must
+    come out whatever the images are."""
+    res = _Images()
+    jobs: dict[tuple[str, int], list[tuple[str, Any]]] = {}
+    for p in own_pages:
+        jobs.setdefault((p.file, p.number), []).append(("thumb", None))
+    for i, f in enumerate(findings):
+        refs = list(dict.fromkeys(f.documents))[:MAX_EVIDENCE_PER_FINDING]
+        for m, ref in enumerate(refs):
+            file, page_no = _parse_ref(ref)
+            if (file, page_no) not in index.pages:
+                continue
+            suffix = "" if m == 0 else f"_{m + 1}"
+            name = f"{i + 1}_{safe_name(f.code, 'finding', 40)}{suffix}.jpg"
+            jobs.setdefault((file, page_no), []).append(("evidence", (i, f, page_no, name)))
+    if photo_file:
+        pno = photo_doc.pages[0] if photo_doc and photo_doc.pages else 1
+        if (photo_file, pno) in index.pages:
+            box = _region_box(photo_doc, pno) if photo_doc else None
+            jobs.setdefault((photo_file, pno), []).append(("photo", box))
+
+    for key, todo in jobs.items():
+        page = index.pages.get(key)
+        if page is None:
+            continue
+        try:
+            im = _load_rgb(page.image_path)
+        except Exception as exc:  # any unreadable image: no picture
+            log.warning("cannot open page image %s: %s", page.image_path, exc)
+            continue
+        try:
+            for kind, arg in todo:
+                try:
+                    _render_one(res, im, page, kind, arg, index, out_dir, folder, photo_file)
+                except Exception as exc:  # a bad crop must not lose the report
+                    log.warning("cannot render %s of %s#%s: %s", kind, key[0], key[1], exc)
+        finally:
+            im.close()
+    for lst in res.evidence.values():
+        lst.sort()
+    return res
+
+
+def _render_one(
+    res: _Images,
+    im: Image.Image,
+    page: Page,
+    kind: str,
+    arg: Any,
+    index: _Index,
+    out_dir: Path,
+    folder: str,
+    photo_file: str | None,
+) -> None:
+    """One picture of an open page: its thumbnail, a finding's crop, or the photo."""
+    if kind == "thumb":
+        t = im.copy()
+        t.thumbnail(THUMB_BOX)
+        data = base64.b64encode(_jpeg(t, THUMB_QUALITY)).decode("ascii")
+        res.thumbs[f"{page.file}#{page.number}"] = "data:image/jpeg;base64," + data
+        return
+    if kind == "evidence":
+        i, f, page_no, name = arg
+        docs = index.docs.get((page.file, page_no), [])
+        box, mark = _crop_box(f, page_no, docs, photo_file)
+        rel = f"evidence/{folder}/{name}"
+        _atomic_write(
+            out_dir / rel, _jpeg(_cut(im, page, box, EVIDENCE_MAX_SIDE, mark), EVIDENCE_QUALITY)
+        )
+        res.written.append(out_dir / rel)
+        res.evidence.setdefault(i, []).append(rel)
+        return
+    rel = f"evidence/{folder}/photo.jpg"
+    _atomic_write(out_dir / rel, _jpeg(_cut(im, page, arg, PHOTO_MAX_SIDE), 85))
+    res.written.append(out_dir / rel)
+    res.photo = rel
+
+
+def _photo_doc(a: ApplicantResult) -> Document | None:
+    if a.photo is None:
+        return None
+    for d in a.documents:
+        if d.file == a.photo.file and d.type == "photo":
+            return d
+    for d in a.documents:
+        if d.file == a.photo.file:
+            return d
+    return None
+
+
+# ---------------------------------------------------------------- report.html
+
+_CSS = """
+*{box-sizing:border-box}
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",
+ "WenQuanYi Zen Hei",sans-serif;margin:0;padding:16px 28px 60px;color:#1f2328;
+ background:#f5f6f8;font-size:14px;line-height:1.5}
+h1{font-size:22px;margin:4px 0 4px}
+h2{font-size:17px;margin:22px 0 8px;border-left:4px solid #3b6fd8;padding-left:8px}
+.meta{color:#57606a;margin-bottom:10px}
+.counts{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0}
+.count{padding:8px 18px;border-radius:8px;font-size:15px;min-width:120px}
+.count b{font-size:22px;margin-left:6px}
+.reject{background:#fde2e1;color:#a40e26}
+.review{background:#fff1c2;color:#7a5300}
+.pass{background:#dcf3e1;color:#1a6b32}
+.badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;white-space:nowrap}
+table{border-collapse:collapse;background:#fff}
+th,td{border:1px solid #d8dee4;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#eef1f4;white-space:nowrap;position:sticky;top:0}
+table.queue{width:100%}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.id{font-family:Consolas,"DejaVu Sans Mono",monospace;white-space:nowrap}
+a{color:#0b57c2;text-decoration:none}
+a:hover{text-decoration:underline}
+.tools{margin:8px 0}
+.tools button{margin-right:6px;padding:3px 10px;cursor:pointer}
+details.app{background:#fff;border:1px solid #d8dee4;border-radius:8px;margin:8px 0;
+ padding:0 14px}
+details.app>summary{cursor:pointer;padding:9px 0;font-size:15px}
+details.app>summary .k{font-weight:600;margin:0 8px}
+details.app[open]>summary{border-bottom:1px solid #e5e8eb;margin-bottom:8px}
+.ident td:first-child{color:#57606a;white-space:nowrap}
+ul.findings{margin:4px 0 10px;padding-left:0;list-style:none}
+ul.findings li{margin:3px 0}
+.sev{display:inline-block;width:38px;text-align:center;border-radius:4px;font-size:12px;
+ margin-right:6px}
+.sev-error{background:#a40e26;color:#fff}
+.sev-warning{background:#d4a017;color:#fff}
+.sev-info{background:#8c959f;color:#fff}
+.code{color:#8c959f;font-family:monospace;font-size:11px;margin-left:6px}
+.msg{color:#57606a;font-size:12px;margin-left:6px}
+.file{border-top:1px dashed #d0d7de;padding:8px 0}
+.fname{font-weight:600;word-break:break-all}
+.doc{margin:6px 0 6px 12px}
+.dtype{font-weight:600}
+.conf{color:#57606a;font-size:12px}
+.cues{color:#8c959f;font-size:12px}
+.thumbs{display:flex;flex-wrap:wrap;gap:8px;margin:6px 0}
+figure{margin:0;text-align:center;font-size:12px;color:#57606a}
+figure img{display:block;max-width:200px;max-height:400px;border:1px solid #c9d1d9;
+ background:#fafafa}
+.noimg{width:140px;height:90px;display:flex;align-items:center;justify-content:center;
+ border:1px dashed #c9d1d9;color:#8c959f}
+table.fields{margin:4px 0 4px 12px;font-size:13px}
+table.fields td.v{max-width:640px;white-space:pre-wrap;word-break:break-all}
+.longv{max-height:8em;overflow:auto}
+.none{color:#8c959f}
+.lowc{color:#a40e26;font-weight:600}
+.filebody{display:flex;gap:18px;align-items:flex-start}
+.filebody .thumbs{flex:0 0 auto;max-width:440px}
+.filebody .docs{flex:1 1 auto;min-width:0}
+"""
+
+_JS = """
+function openHash(){var id=decodeURIComponent(location.hash.slice(1));if(!id)return;
+var el=document.getElementById(id);if(el&&el.tagName==='DETAILS'){el.open=true;}}
+function setAll(o){document.querySelectorAll('details.app').forEach(function(d){d.open=o;});}
+function only(dec){document.querySelectorAll('details.app').forEach(function(d){
+d.style.display=(!dec||d.dataset.decision===dec)?'':'none';});
+document.querySelectorAll('tr.q').forEach(function(r){
+r.style.display=(!dec||r.dataset.decision===dec)?'':'none';});}
+window.addEventListener('hashchange',openHash);openHash();
+"""
+
+
+def _e(s: Any) -> str:
+    return html.escape("" if s is None else str(s), quote=True)
+
+
+def _badge(decision: Any) -> str:
+    d = str(decision)
+    return f'<span class="badge {_e(d)}">{_e(decision_word(d))}</span>'
+
+
+def _finding_li(f: Finding) -> str:
+    sev = str(f.severity)
+    parts = [
+        f'<li><span class="sev sev-{_e(sev)}">{_e(severity_word(sev))}</span>',
+        _e(describe(f)),
+        f'<span class="code">{_e(f.code)}</span>',
+    ]
+    desc = describe(f)
+    if f.message and f.message != desc:
+        parts.append(f'<span class="msg">{_e(f.message)}</span>')
+    if f.documents:
+        labels = "、".join(ref_label(r) for r in f.documents[:5])
+        more = "等" if len(f.documents) > 5 else ""
+        parts.append(f'<span class="msg">[{_e(labels)}{more}]</span>')
+    if f.confidence is not None:
+        parts.append(f'<span class="conf">置信度 {f.confidence:.2f}</span>')
+    for j, rel in enumerate(f.evidence):
+        parts.append(
+            f' <a href="{_e(rel)}" target="_blank">证据{j + 1 if len(f.evidence) > 1 else ""}</a>'
+        )
+    return " ".join(parts) + "</li>"
+
+
+def _value_html(key: str, value: Any) -> str:
+    text = format_value(value, key)
+    if len(text) > 120:
+        return f'<div class="longv">{_e(text)}</div><span class="conf">（共{len(text)}字）</span>'
+    return _e(text)
+
+
+def _document_html(d: Document) -> str:
+    pages = "、".join(str(p) for p in d.pages)
+    out = [
+        '<div class="doc">',
+        f'<span class="dtype">{_e(doc_type_name(d.type))}</span>'
+        f'<span class="code">{_e(d.type)}</span> '
+        f'<span class="conf">类型置信度 {d.type_confidence:.2f} · 第{_e(pages)}页</span>',
+    ]
+    if d.cues:
+        out.append(f'<div class="cues">依据：{_e("、".join(d.cues[:MAX_CUES]))}</div>')
+    if d.fields:
+        rows = "".join(
+            f'<tr><td>{_e(field_name(k))}</td><td class="v">{_value_html(k, fv.value)}</td>'
+            f'<td class="conf{" lowc" if fv.confidence < LOW_FIELD_CONFIDENCE else ""}">'
+            f"{fv.confidence:.2f}</td></tr>"
+            for k, fv in d.fields.items()
+        )
+        out.append(
+            '<table class="fields"><tr><th>字段</th><th>识别结果</th><th>置信度</th></tr>'
+            f"{rows}</table>"
+        )
+    for s in d.seals:
+        bits = [
+            s.text or "",
+            shape_word(s.shape) if s.shape else "",
+            color_word(s.color) if s.color else "",
+        ]
+        bits = [b for b in bits if b]
+        out.append(
+            f'<div class="conf">公章：第{s.page}页 {_e(" ".join(bits))} 置信度 {s.confidence:.2f}</div>'
+        )
+    out.append("</div>")
+    return "".join(out)
+
+
+def _applicant_html(
+    pos: int, a: ApplicantResult, thumbs: dict[str, str], photo_rel: str | None
+) -> str:
+    name = a.identity.get("name") or ""
+    out = [
+        f'<details class="app" id="a{pos}" data-decision="{_e(a.decision)}">',
+        f'<summary>{pos}. {_badge(a.decision)}<span class="k">{_e(a.key)}</span>{_e(name)}'
+        f' <span class="conf">风险 {a.risk:.2f} · 置信度 {a.confidence:.2f} · '
+        f"{len(a.findings)} 个问题</span></summary>",
+    ]
+    if a.identity:
+        rows = "".join(
+            f"<tr><td>{_e(field_name(k))}</td><td>{_e(format_value(v, k))}</td></tr>"
+            for k, v in a.identity.items()
+        )
+        out.append(f'<table class="ident">{rows}</table>')
+    out.append("<h3>问题</h3>" if a.findings else '<p class="none">未发现问题</p>')
+    if a.findings:
+        out.append(
+            '<ul class="findings">'
+            + "".join(_finding_li(f) for f in _by_severity(a.findings))
+            + "</ul>"
+        )
+    if a.photo is not None:
+        p = a.photo
+        bits = [f"{p.width_px}×{p.height_px} 像素"]
+        if p.background:
+            bits.append(f"背景{color_word(p.background)}")
+        if p.color is not None:
+            bits.append("彩色" if p.color else "黑白")
+        if p.faces is not None:
+            bits.append(f"人脸 {p.faces}")
+        if p.file_bytes is not None:
+            bits.append(f"{p.file_bytes / 1024:.0f} KB")
+        link = f' <a href="{_e(photo_rel)}" target="_blank">照片</a>' if photo_rel else ""
+        out.append(f"<p>证件照：{_e(ref_label(p.file))}（{_e('，'.join(bits))}）{link}</p>")
+
+    # Every file: from pages, documents, and findings (an unreadable file has only those).
+    files: dict[str, None] = {}
+    for p in a.pages:
+        files.setdefault(p.file)
+    for d in a.documents:
+        files.setdefault(d.file)
+    for f in a.findings:
+        for r in f.documents:
+            file, _ = _parse_ref(r)
+            if file.split("/", 1)[0] == a.key or not file.count("/"):
+                files.setdefault(file)
+    out.append(f"<h3>文件（{len(files)}）</h3>")
+    for file in files:
+        pages = sorted((p for p in a.pages if p.file == file), key=lambda p: p.number)
+        docs = [d for d in a.documents if d.file == file]
+        about = [f for f in a.findings if any(_parse_ref(r)[0] == file for r in f.documents)]
+        out.append(f'<div class="file"><div class="fname">{_e(file)}</div>')
+        if about:
+            out.append(
+                '<ul class="findings">'
+                + "".join(_finding_li(f) for f in _by_severity(about))
+                + "</ul>"
+            )
+        out.append('<div class="filebody"><div class="thumbs">')
+        if not pages:
+            out.append('<div class="noimg">无页面预览</div>')
+        for p in pages:
+            uri = thumbs.get(f"{p.file}#{p.number}")
+            img = (
+                f'<img src="{uri}" alt="{_e(ref_label(f"{p.file}#{p.number}"))}" loading="lazy">'
+                if uri
+                else '<div class="noimg">无法显示</div>'
+            )
+            out.append(f"<figure>{img}<figcaption>第{p.number}页</figcaption></figure>")
+        out.append('</div><div class="docs">')
+        if not docs:
+            out.append('<div class="doc none">未识别出材料</div>')
+        out.extend(_document_html(d) for d in docs)
+        out.append("</div></div></div>")
+    out.append("</details>")
+    return "\n".join(out)
+
+
+def report_html(
+    report: Report,
+    thumbs: dict[str, str] | None = None,
+    photos: dict[str, str] | None = None,
+) -> str:
+    """One self-contained page: counts, the queue, one collapsible section per applicant.
+    `thumbs` maps "<file>#<page>" to a data: URI; `photos` applicant key -> photo crop."""
+    thumbs = thumbs or {}
+    photos = photos or {}
+    ordered = queue_order(report.applicants)
+    counts = {d: sum(1 for a in ordered if a.decision == d) for d in DECISION_RANK}
+    s = report.stats
+    out = [
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>材料预审报告 · {_e(report.profile)} · {_e(report.batch_date)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>材料预审报告</h1>",
+        f'<div class="meta">规则：{_e(report.profile)} · 审核基准日：{_e(report.batch_date)} · '
+        f"申请人 {s.applicants} · 文件 {s.files} · 页 {s.pages} · 用时 {s.seconds:.1f} 秒</div>",
+        '<div class="counts">',
+    ]
+    for d, n in counts.items():
+        out.append(
+            f'<a class="count {_e(d)}" href="#" onclick="only(\'{_e(d)}\');return false;">'
+            f"{_e(decision_word(d))}<b>{n}</b></a>"
+        )
+    out.append(
+        '<a class="count" href="#" onclick="only(\'\');return false;">全部'
+        f"<b>{len(ordered)}</b></a></div>"
+    )
+    if report.findings or report.skipped:
+        out.append("<h2>批次问题</h2>")
+        if report.findings:
+            out.append(
+                '<ul class="findings">'
+                + "".join(_finding_li(f) for f in _by_severity(report.findings))
+                + "</ul>"
+            )
+        if report.skipped:
+            items = "".join(f"<li>{_e(k.path)}：{_e(k.reason)}</li>" for k in report.skipped)
+            out.append(f"<p>未处理的文件：</p><ul>{items}</ul>")
+
+    out.append("<h2>复核队列</h2>")
+    out.append(
+        '<table class="queue"><tr>' + "".join(f"<th>{_e(h)}</th>" for h in QUEUE_HEADERS) + "</tr>"
+    )
+    for pos, a in enumerate(ordered, 1):
+        out.append(
+            f'<tr class="q" data-decision="{_e(a.decision)}"><td class="num">{pos}</td>'
+            f'<td><a href="#a{pos}">{_e(a.key)}</a></td>'
+            f"<td>{_e(format_value(a.identity.get('name')))}</td>"
+            f'<td class="id">{_e(format_value(a.identity.get("id_number")))}</td>'
+            f"<td>{_badge(a.decision)}</td>"
+            f'<td class="num">{a.risk:.3f}</td><td class="num">{a.confidence:.3f}</td>'
+            f"<td>{_e(findings_text(a.findings))}</td></tr>"
+        )
+    out.append("</table>")
+    out.append(
+        '<h2>申请人材料</h2><div class="tools"><button onclick="setAll(true)">全部展开</button>'
+        '<button onclick="setAll(false)">全部收起</button></div>'
+    )
+    for pos, a in enumerate(ordered, 1):
+        out.append(_applicant_html(pos, a, thumbs, photos.get(a.key)))
+    out.append(f"<script>{_JS}</script></body></html>")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- all outputs
+
+
+def _prune_evidence(evidence_dir: Path, keep: set[Path]) -> None:
+    """Drop crops of an earlier run that this run did not write, so the folder matches
+    report.json; only .jpg and our own temp files, only under evidence/."""
+    if not evidence_dir.is_dir():
+        return
+    keep_resolved = {p.resolve() for p in keep}
+    for p in sorted(evidence_dir.rglob("*"), reverse=True):
+        try:
+            if p.is_file() and (p.suffix == ".jpg" or p.name.endswith(".tmp")):
+                if p.resolve() not in keep_resolved:
+                    p.unlink()
+            elif p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+        except OSError as exc:
+            log.warning("cannot prune %s: %s", p, exc)
+
+
+def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> dict[str, Path]:
+    """Write evidence/, queue.csv, queue.xlsx, report.html, then report.json.
+
+    Findings' `evidence` lists are filled on copies; the caller's Report is unchanged.
+    Returns {"json", "csv", "xlsx", "html", "evidence"} -> path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(out_dir)
+    index = _Index(report)
+    dirs = _safe_dirs(a.key for a in report.applicants)
+    workers = workers or min(8, os.cpu_count() or 1)
+
+    def render(a: ApplicantResult) -> _Images:
+        pdoc = _photo_doc(a)
+        return _render_images(
+            a.findings,
+            a.pages,
+            index,
+            out_dir,
+            dirs[a.key],
+            a.photo.file if a.photo else None,
+            pdoc,
+        )
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rendered = list(pool.map(render, report.applicants))
+    batch_imgs = _render_images(report.findings, [], index, out_dir, BATCH_DIR)
+
+    thumbs: dict[str, str] = {}
+    photos: dict[str, str] = {}
+    written: set[Path] = set(batch_imgs.written)
+    applicants: list[ApplicantResult] = []
+    for a, imgs in zip(report.applicants, rendered, strict=True):
+        thumbs.update(imgs.thumbs)
+        written.update(imgs.written)
+        if imgs.photo:
+            photos[a.key] = imgs.photo
+        applicants.append(a.model_copy(update={"findings": _with_evidence(a.findings, imgs)}))
+    final = report.model_copy(
+        update={"applicants": applicants, "findings": _with_evidence(report.findings, batch_imgs)}
+    )
+
+    paths = {
+        "json": out_dir / "report.json",
+        "csv": out_dir / "queue.csv",
+        "xlsx": out_dir / "queue.xlsx",
+        "html": out_dir / "report.html",
+        "evidence": out_dir / "evidence",
+    }
+    _atomic_write(paths["csv"], queue_csv_bytes(final))
+    _atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
+    _atomic_write(paths["html"], report_html(final, thumbs, photos).encode("utf-8"))
+    data = json.dumps(report_to_dict(final, photos), ensure_ascii=False, indent=2)
+    _atomic_write(paths["json"], (data + "\n").encode("utf-8"))
+    _prune_evidence(paths["evidence"], written)
+    return paths
+
+
+def _remove_stale_temps(out_dir: Path) -> None:
+    """Temp files of a run killed mid-write (only ours: ".<output name>.*.tmp")."""
+    for name in ("report.json", "queue.csv", "queue.xlsx", "report.html"):
+        for p in out_dir.glob(f".{name}.*.tmp"):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
+def _with_evidence(findings: Sequence[Finding], imgs: _Images) -> list[Finding]:
+    out = []
+    for i, f in enumerate(findings):
+        extra = [p for p in imgs.evidence.get(i, []) if p not in f.evidence]
+        out.append(f.model_copy(update={"evidence": list(f.evidence) + extra}) if extra else f)
+    return out

