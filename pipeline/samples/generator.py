@@ -1,0 +1,494 @@
+"""Synthetic applicant batches laid out as the contract's §1, with truth.json beside.
+
+Two steps, so that defect injection can sit between them:
+`plan_batch` draws every applicant as a spec (person, document specs, file plans,
+roster row) from the seed; `render_batch` writes the files, the roster and the truth.
+`generate_batch` does both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import random
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from pipeline.samples.documents import DocSpec, build_doc
+from pipeline.samples.packaging import PACKAGINGS, FilePlan, write_file
+from pipeline.samples.people import (
+    CURRENT_REGIONS,
+    REFERENCE_DATE,
+    Org,
+    Person,
+    make_org,
+    make_person,
+)
+from pipeline.samples.photos import distinct_photo_seed
+
+ROSTER_COLUMNS = ("序号", "姓名", "性别", "身份证号", "出生日期", "民族", "政治面貌", "文化程度", "工作年限",
+                  "电子邮箱", "从事职业", "申报职业", "联系方式", "工作单位", "通讯地址", "材料目录")
+ORG_ROSTER_COLUMNS = ("序号", "机构名称", "统一社会信用代码", "法定代表人", "注册地址", "机构类型", "申报职业",
+                      "材料目录")
+PROFILES = ("generic", "gd-supervisor", "sc-examiner", "sc-senior-examiner", "sc-supervisor",
+            "ah-examiner", "gz-expert", "gd-org-filing")
+PROVINCE_OF = {"gd-supervisor": "广东省", "gz-expert": "广东省", "gd-org-filing": "广东省",
+               "sc-examiner": "四川省", "sc-senior-examiner": "四川省", "sc-supervisor": "四川省",
+               "ah-examiner": "安徽省"}
+# (largest allowed skill level number, lowest allowed title rank) for a clean applicant
+QUALIFICATION = {"sc-senior-examiner": (1, 2), "gz-expert": (2, 3)}
+FIXED_ZIP_TIME = (2026, 6, 30, 9, 0, 0)
+
+FILE_NAMES = {
+    "id_card": ("身份证", "身份证复印件", "身份证正反面", "sfz"),
+    "id_front": ("身份证正面", "身份证人像面", "sfz1"),
+    "id_back": ("身份证反面", "身份证国徽面", "sfz2"),
+    "diploma": ("毕业证", "毕业证书", "学历证书"),
+    "degree": ("学位证", "学位证书"),
+    "skill_certificate": ("职业技能等级证书", "技能证书", "职业资格证书", "高级工证书"),
+    "title_certificate": ("职称证书", "专业技术资格证书", "职称证"),
+    "examiner_card": ("考评员证", "考评员证卡", "证卡"),
+    "work_certificate": ("工作证明", "工作证明（盖章）", "在职证明"),
+    "recommendation_form": ("推荐表", "推荐表（盖章）", "申报表", "资格申报表"),
+    "business_license": ("营业执照", "营业执照副本", "法人证书"),
+    "application_letter": ("承诺书", "推荐函"),
+    "photo": ("照片", "证件照", "小一寸照片"),
+    "other": ("缴费凭证", "回执"),
+}
+
+
+@dataclass
+class ApplicantSpec:
+    """Everything about one applicant folder before it is written; edit it to inject defects."""
+
+    index: int
+    key: str
+    person: Person
+    docs: list[DocSpec]
+    files: list[FilePlan]
+    roster: dict[str, Any]
+    expected_findings: list[dict[str, Any]] = field(default_factory=list)
+    org_filing: bool = False
+
+
+@dataclass
+class BatchSpec:
+    seed: int
+    profile: str
+    applicants: list[ApplicantSpec]
+
+
+# ---------------------------------------------------------------- planning
+
+
+def _doc_types(profile: str, rng: random.Random) -> list[tuple[str, str | None]]:
+    """The documents an applicant of the profile submits, as (type, variant)."""
+    qual = [("skill_certificate", None)] if rng.random() < 0.6 else [("title_certificate", None)]
+    if rng.random() < 0.2:
+        qual = [("skill_certificate", None), ("title_certificate", None)]
+    edu = [("diploma", None)] if rng.random() < 0.6 else [("degree", None)]
+    if rng.random() < 0.25:
+        edu = [("diploma", None), ("degree", None)]
+    idc = [("id_card", "front"), ("id_card", "back")]
+    if profile == "gd-supervisor":
+        out = qual + edu + [("photo", "小一寸"), ("recommendation_form", None), ("work_certificate", None)]
+        if rng.random() < 0.4:
+            out += idc
+    elif profile in ("sc-examiner", "sc-senior-examiner"):
+        out = [("recommendation_form", None)] + idc + qual
+        if profile == "sc-senior-examiner":
+            out.append(("examiner_card", "考评员"))
+        if rng.random() < 0.3:
+            out += edu
+    elif profile == "sc-supervisor":
+        out = [("recommendation_form", None)] + idc
+        if rng.random() < 0.3:
+            out += qual
+    elif profile == "ah-examiner":
+        out = idc + qual + [("photo", rng.choice(("小一寸", "一寸")))]
+    elif profile == "gz-expert":
+        out = [("recommendation_form", None)] + idc + edu + [("photo", "二寸")] + qual + [("examiner_card", "考评员")]
+    elif profile == "gd-org-filing":
+        out = [("business_license", None), ("recommendation_form", "org")]
+        if rng.random() < 0.5:
+            out.append(("application_letter", None))
+    else:
+        out = []
+        if rng.random() < 0.8:
+            out += idc
+        out += qual
+        for t, p in (("diploma", 0.5), ("photo", 0.6), ("work_certificate", 0.4), ("recommendation_form", 0.5)):
+            if rng.random() < p:
+                out.append((t, None))
+        if len(out) < 2:
+            out.append(("work_certificate", None))
+    if rng.random() < 0.1:
+        out.append(("other", None))
+    return out
+
+
+def _name_for(spec: DocSpec, rng: random.Random) -> str:
+    key = spec.doc_type
+    if key == "id_card":
+        key = "id_front" if spec.variant == "front" else "id_back"
+    if key == "application_letter":
+        return spec.variant
+    return rng.choice(FILE_NAMES[key])
+
+
+def _generic_name(rng: random.Random, ext: str) -> str:
+    d = dt.datetime(2026, rng.randint(1, 6), rng.randint(1, 28), rng.randint(8, 22), rng.randint(0, 59),
+                    rng.randint(0, 59))
+    kind = rng.randint(0, 4)
+    if kind == 0:
+        return f"IMG_{rng.randint(1000, 9999)}.{ext.upper() if ext == 'jpg' else ext}"
+    if kind == 1:
+        return f"微信图片_{d:%Y%m%d%H%M%S}.{ext}"
+    if kind == 2:
+        return f"扫描件{rng.randint(1, 30):03d}.{ext}"
+    if kind == 3:
+        return f"mmexport{int(d.timestamp() * 1000)}.{ext}"
+    return f"CamScanner {d:%m-%d-%Y %H.%M}.{ext}"
+
+
+def _single_page(spec: DocSpec) -> bool:
+    return not (spec.doc_type == "recommendation_form" and spec.variant in ("sc-exam", "gz", "org"))
+
+
+def _plan_files(docs: list[DocSpec], primary: str, allowed: list[str], rng: random.Random,
+                person_name: str) -> list[FilePlan]:
+    """Group the documents into files; the `primary` packaging is always used once."""
+    left = list(range(len(docs)))
+    plans: list[FilePlan] = []
+    idx_front = next((i for i in left if docs[i].doc_type == "id_card" and docs[i].variant == "front"), None)
+    idx_back = next((i for i in left if docs[i].doc_type == "id_card" and docs[i].variant == "back"), None)
+    photo = [i for i in left if docs[i].doc_type == "photo"]
+    for i in photo:  # the ID photo is always its own, untouched JPEG
+        name = rng.choice((f"{person_name}.jpg", f"{rng.choice(FILE_NAMES['photo'])}.jpg", f"{person_name}照片.jpg"))
+        plans.append(FilePlan(name, "image", [i], "jpg", options={"quality": rng.randint(88, 95)}))
+        left.remove(i)
+    content = [i for i in left if i not in (idx_front, idx_back)]
+
+    def take(pred: Any, k: int = 1) -> list[int]:
+        cands = [i for i in content if pred(docs[i])]
+        rng.shuffle(cands)
+        got = cands[:k]
+        for i in got:
+            content.remove(i)
+        return got
+
+    def id_pair() -> list[int]:
+        return [i for i in (idx_front, idx_back) if i is not None]
+
+    pending_id = idx_front is not None
+    if primary == "id_both_sides" and pending_id:
+        plans.append(FilePlan(_name(rng, "id_card", "jpg"), "id_both_sides", id_pair(), "jpg", grey=rng.random() < 0.85))
+        pending_id = False
+    elif primary in ("merged_pdf", "long_image"):
+        # Units: each content document, and the two ID sides together.
+        units = [[i] for i in content] + ([id_pair()] if pending_id else [])
+        if len(units) >= 2:
+            rng.shuffle(units)
+            got_units = units[:rng.randint(2, min(3 if primary == "long_image" else 4, len(units)))]
+            got = sorted(i for u in got_units for i in u)
+            for i in got:
+                if i in content:
+                    content.remove(i)
+            if any(i in (idx_front, idx_back) for i in got):
+                pending_id = False
+            if primary == "merged_pdf":
+                plans.append(FilePlan(rng.choice(("扫描件.pdf", "材料合集.pdf", f"{person_name}申报材料.pdf",
+                                                   _generic_name(rng, "pdf"))), "merged_pdf", got, "pdf"))
+            else:
+                plans.append(FilePlan(rng.choice(("长图.jpg", "证书合集.jpg", _generic_name(rng, "jpg"))),
+                                      "long_image", got, "jpg"))
+    elif primary == "text_pdf":
+        got = (take(lambda s: s.doc_type == "recommendation_form")
+               or take(lambda s: s.doc_type in ("work_certificate", "application_letter", "skill_certificate"))
+               or take(lambda s: True))
+        if got:
+            plans.append(FilePlan(_name(rng, docs[got[0]], "pdf"), "text_pdf", got, "pdf"))
+    elif primary == "phone_photo":
+        got = take(_single_page) or []
+        if got:
+            plans.append(_phone_plan(docs[got[0]], got, rng))
+    elif primary == "scanned_pdf":
+        got = take(lambda s: True)
+        if got:
+            plans.append(FilePlan(_name(rng, docs[got[0]], "pdf"), "scanned_pdf", got, "pdf",
+                                  grey=rng.random() < 0.3))
+    elif primary == "image":
+        got = take(_single_page)
+        if got:
+            fmt = rng.choices(("jpg", "png", "tif", "webp"), weights=(0.7, 0.15, 0.08, 0.07))[0]
+            plans.append(FilePlan(_name(rng, docs[got[0]], fmt), "image", got, fmt, grey=rng.random() < 0.2))
+    if pending_id:
+        how = rng.choice(["id_both_sides", "separate", "separate", "pdf"])
+        if how == "id_both_sides" and "id_both_sides" not in allowed:
+            how = "separate"
+        if how == "id_both_sides":
+            plans.append(FilePlan(_name(rng, "id_card", "jpg"), "id_both_sides", id_pair(), "jpg", grey=True))
+        elif how == "pdf" and "scanned_pdf" in allowed:
+            plans.append(FilePlan(_name(rng, "id_card", "pdf"), "scanned_pdf", id_pair(), "pdf", grey=rng.random() < 0.6))
+        else:
+            for i in id_pair():
+                plans.append(_one_file(docs[i], [i], allowed, rng))
+    # Documents of one kind are sometimes merged (diploma + degree, both certificates).
+    for group in (("diploma", "degree"), ("skill_certificate", "title_certificate")):
+        same = [i for i in content if docs[i].doc_type in group]
+        if len(same) == 2 and "merged_pdf" in allowed and rng.random() < 0.4:
+            for i in same:
+                content.remove(i)
+            plans.append(FilePlan(_name(rng, docs[same[0]], "pdf"), "merged_pdf", same, "pdf"))
+    for i in list(content):
+        plans.append(_one_file(docs[i], [i], allowed, rng))
+    # Unique names within the folder.
+    seen: set[str] = set()
+    for p in plans:
+        stem, dot, ext = p.name.rpartition(".")
+        n = 2
+        while p.name.lower() in seen:
+            p.name = f"{stem}({n}).{ext}"
+            n += 1
+        seen.add(p.name.lower())
+    return plans
+
+
+def _name(rng: random.Random, what: DocSpec | str, ext: str) -> str:
+    if isinstance(what, str):
+        base = rng.choice(FILE_NAMES[what])
+    else:
+        base = _name_for(what, rng)
+    return f"{base}.{ext}" if rng.random() < 0.85 else _generic_name(rng, ext)
+
+
+def _phone_plan(spec: DocSpec, idx: list[int], rng: random.Random) -> FilePlan:
+    rot = rng.choice((0, 90, 90, 270, 180))
+    name = (f"IMG_{rng.randint(1000, 9999)}.JPG" if rng.random() < 0.5
+            else f"IMG_2026{rng.randint(1, 6):02d}{rng.randint(1, 28):02d}_{rng.randint(8, 21):02d}"
+                 f"{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}.jpg")
+    return FilePlan(name, "phone_photo", idx, "jpg", rotation=rot, exif=rot != 0 and rng.random() < 0.5)
+
+
+def _one_file(spec: DocSpec, idx: list[int], allowed: list[str], rng: random.Random) -> FilePlan:
+    """A file holding just this document, in a packaging drawn from those allowed."""
+    weights = {"image": 0.45, "scanned_pdf": 0.25, "phone_photo": 0.15, "text_pdf": 0.15}
+    if spec.doc_type not in ("recommendation_form", "work_certificate", "application_letter"):
+        weights["text_pdf"] = 0.02
+    if not _single_page(spec):
+        weights.pop("image")
+        weights.pop("phone_photo")
+    opts = {k: v for k, v in weights.items() if k in allowed}
+    if not opts:  # only grouped packagings allowed: a one-document merged PDF is still a PDF
+        opts = {"scanned_pdf": 1.0}
+    kind = rng.choices(list(opts), weights=list(opts.values()))[0]
+    if kind == "phone_photo":
+        return _phone_plan(spec, idx, rng)
+    if kind in ("scanned_pdf", "text_pdf"):
+        return FilePlan(_name(rng, spec, "pdf"), kind, idx, "pdf", grey=kind == "scanned_pdf" and rng.random() < 0.3)
+    fmt = rng.choices(("jpg", "png", "tif", "bmp", "webp"), weights=(0.62, 0.18, 0.07, 0.05, 0.08))[0]
+    rot = rng.choice((90, 180, 270)) if rng.random() < 0.1 else 0
+    return FilePlan(_name(rng, spec, fmt), "image", idx, fmt, rotation=rot,
+                    grey=spec.doc_type == "id_card" or rng.random() < 0.2)
+
+
+def _legal_rep(org: Org, rng: random.Random) -> Person:
+    """The organisation's legal representative as a person (for their ID card copy)."""
+    rep = make_person(random.Random(f"rep:{org.uscc}"), org.region.province, employer=org)
+    rep.name = org.legal_representative
+    return rep
+
+
+def _roster_row(idx: int, key: str, p: Person, rng: random.Random) -> dict[str, Any]:
+    return {"序号": idx + 1, "姓名": p.name, "性别": p.gender, "身份证号": p.id_number,
+            "出生日期": p.birth_date.isoformat(), "民族": p.ethnicity + ("族" if rng.random() < 0.5 else ""),
+            "政治面貌": p.political_status, "文化程度": p.education_level, "工作年限": p.work_years,
+            "电子邮箱": p.email, "从事职业": p.occupations[0], "申报职业": "、".join(p.occupations),
+            "联系方式": p.phone, "工作单位": p.employer.name, "通讯地址": p.address, "材料目录": key}
+
+
+def _parse_packagings(packagings: str) -> list[str]:
+    if packagings in ("", "all"):
+        return list(PACKAGINGS)
+    out = [p.strip() for p in packagings.split(",") if p.strip()]
+    bad = [p for p in out if p not in PACKAGINGS]
+    if bad:
+        raise ValueError(f"unknown packagings {bad}; known: {', '.join(PACKAGINGS)}")
+    return out
+
+
+def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervisor",
+               packagings: str = "all") -> BatchSpec:
+    """Draw a whole batch as specs (nothing written yet)."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+    allowed = _parse_packagings(packagings)
+    brng = random.Random(f"certriage-batch:{seed}:{profile}")
+    province = PROVINCE_OF.get(profile)
+    org_filing = profile == "gd-org-filing"
+    cycle = list(allowed)
+    brng.shuffle(cycle)
+    # A few shared employers, as one unit often sends several people.
+    regions = [r for r in CURRENT_REGIONS if province is None or r.province == province]
+    employers = [make_org(brng, brng.choice(regions), college=brng.random() < 0.3) for _ in range(max(2, n_applicants // 3))]
+    max_level, title_rank = QUALIFICATION.get(profile, (3, 3))
+    used_ids: set[str] = set()
+    used_orgs: set[str] = set()
+    photo_hashes: list[Any] = []
+    applicants: list[ApplicantSpec] = []
+    for i in range(n_applicants):
+        rng = random.Random(f"certriage-applicant:{seed}:{profile}:{i}")
+        if org_filing:
+            org = make_org(rng, rng.choice([r for r in CURRENT_REGIONS if r.province == "广东省"]),
+                           college=rng.random() < 0.2)
+            while org.name in used_orgs:
+                org = make_org(rng, rng.choice([r for r in CURRENT_REGIONS if r.province == "广东省"]))
+            used_orgs.add(org.name)
+            person = make_person(rng, "广东省", employer=org)
+        else:
+            employer = rng.choice(employers) if rng.random() < 0.6 else None
+            person = make_person(rng, province, employer, max_level, title_rank)
+            if employer is None and province:
+                person.employer = make_org(rng, rng.choice(regions), college=rng.random() < 0.25)
+        while person.id_number in used_ids:
+            person = make_person(rng, province, person.employer, max_level, title_rank)
+        used_ids.add(person.id_number)
+        person.photo_seed = distinct_photo_seed(rng, photo_hashes)
+        key = f"{i + 1:03d}_{person.employer.name if org_filing else person.name}"
+        when = dt.date(REFERENCE_DATE.year, rng.randint(3, 5), rng.randint(1, 28))
+        types = _doc_types(profile, rng)
+        primary = cycle[i % len(cycle)]
+        if primary == "id_both_sides" and not any(t == "id_card" for t, _ in types):
+            types += [("id_card", "front"), ("id_card", "back")]
+        docs = []
+        for t, v in types:
+            holder = person
+            if t == "id_card" and org_filing:  # a filing carries the legal representative's ID
+                holder = _legal_rep(person.employer, rng)
+            docs.append(build_doc(t, holder, rng, profile, v, when))
+        files = _plan_files(docs, primary, allowed, rng, person.name)
+        if org_filing:
+            o = person.employer
+            roster = {"序号": i + 1, "机构名称": o.name, "统一社会信用代码": o.uscc, "法定代表人": o.legal_representative,
+                      "注册地址": o.address, "机构类型": o.category, "申报职业": "、".join(person.occupations),
+                      "材料目录": key}
+        else:
+            roster = _roster_row(i, key, person, rng)
+        applicants.append(ApplicantSpec(i, key, person, docs, files, roster, [], org_filing))
+    return BatchSpec(seed, profile, applicants)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _identity(a: ApplicantSpec) -> dict[str, Any]:
+    p = a.person
+    if a.org_filing:
+        o = p.employer
+        return {"name": o.name, "uscc": o.uscc, "legal_representative": o.legal_representative,
+                "address": o.address}
+    return {"name": p.name, "id_number": p.id_number, "gender": p.gender,
+            "birth_date": p.birth_date.isoformat(), "ethnicity": p.ethnicity, "address": p.address}
+
+
+def _doc_truth(spec: DocSpec, pages: list[int]) -> dict[str, Any]:
+    d: dict[str, Any] = {"type": spec.doc_type, "pages": pages, "fields": dict(spec.fields)}
+    if spec.variant:
+        d["variant"] = spec.variant
+    if spec.doc_type == "id_card":
+        d["side"] = spec.variant
+    if spec.doc_type == "photo":
+        from pipeline.samples.photos import PHOTO_SIZES
+
+        w, h = PHOTO_SIZES.get(spec.variant, (260, 378))
+        d["fields"] = {"size_name": spec.variant, "width_px": w, "height_px": h,
+                       "background": spec.extra.get("background", "white"),
+                       "color": spec.extra.get("color", True)}
+    d["seals"] = ([{"text": spec.seal.org_name, "color": spec.seal.color, "shape": "round",
+                    "inner_text": spec.seal.inner_text}] if spec.seal else [])
+    return d
+
+
+def write_roster(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """The 汇总表 as .xlsx, all cells text except 序号 and 工作年限; byte-reproducible."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "汇总表"
+    ws.append(list(columns))
+    for r in rows:
+        ws.append([r.get(c, "") for c in columns])
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.number_format = "@"
+    fixed = dt.datetime(*FIXED_ZIP_TIME)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.creator = "certriage"
+    buf = io.BytesIO()
+    wb.save(buf)
+    _normalise_zip(buf.getvalue(), path)
+
+
+def _normalise_zip(data: bytes, path: Path) -> None:
+    """Rewrite an OOXML zip with fixed timestamps so equal content gives equal bytes."""
+    stamp = "2026-06-30T09:00:00Z"
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                              lambda m: m.group(1) + stamp.encode() + m.group(2), body)
+            zi = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(zi, body)
+
+
+def render_applicant(a: ApplicantSpec, batch_dir: Path, seed: int) -> dict[str, Any]:
+    """Write one applicant folder; returns its truth entry."""
+    folder = batch_dir / a.key
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for j, plan in enumerate(a.files):
+        rng = random.Random(f"certriage-file:{seed}:{a.key}:{j}")
+        path = folder / plan.name
+        page_lists = write_file(plan, a.docs, path, rng)
+        n_pages = max(pg for pl in page_lists for pg in pl)
+        files.append({
+            "path": f"{a.key}/{plan.name}", "packaging": plan.packaging, "format": plan.fmt,
+            "pages": n_pages, "rotation": plan.rotation,
+            "exif_orientation": {0: 1, 90: 8, 180: 3, 270: 6}[plan.rotation] if plan.exif else None,
+            "rotation_after_exif": 0 if plan.exif else plan.rotation,
+            "grey": plan.grey,
+            "documents": [_doc_truth(a.docs[i], pl) for i, pl in zip(plan.docs, page_lists, strict=True)],
+        })
+    return {"key": a.key, "identity": _identity(a), "employer": a.person.employer.name,
+            "files": files, "expected_findings": list(a.expected_findings)}
+
+
+def render_batch(spec: BatchSpec, out_dir: Path) -> dict[str, Any]:
+    """Write batch/<key>/..., batch/roster.xlsx and truth.json under out_dir."""
+    out_dir = Path(out_dir)
+    batch = out_dir / "batch"
+    batch.mkdir(parents=True, exist_ok=True)
+    entries = [render_applicant(a, batch, spec.seed) for a in spec.applicants]
+    org = spec.profile == "gd-org-filing"
+    write_roster(batch / "roster.xlsx", ORG_ROSTER_COLUMNS if org else ROSTER_COLUMNS,
+                 [a.roster for a in spec.applicants if a.roster])
+    truth = {"seed": spec.seed, "profile": spec.profile, "batch_date": REFERENCE_DATE.isoformat(),
+             "roster": "roster.xlsx", "applicants": entries}
+    (out_dir / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    return truth
+
+
+def generate_batch(out_dir: Path, n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervisor",
+                   packagings: str = "all") -> dict[str, Any]:
+    """Plan and write a synthetic batch; same seed, same bytes."""
+    return render_batch(plan_batch(n_applicants, seed, profile, packagings), Path(out_dir))

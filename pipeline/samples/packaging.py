@@ -1,0 +1,136 @@
+"""How documents become uploaded files: single images, scanned PDFs, PDFs with a text
+layer, merged PDFs, long images, ID-card photocopies and phone photos.
+
+Each writer takes the clean pages of its documents and the file's plan, degrades them
+as that kind of upload is degraded in practice, and returns the page count written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from pipeline.samples import degrade
+from pipeline.samples.documents import DocSpec, render_layouts
+from pipeline.samples.layout import A4, to_image, to_pdf
+
+PACKAGINGS = ("image", "scanned_pdf", "text_pdf", "merged_pdf", "long_image", "id_both_sides",
+              "phone_photo")
+
+
+@dataclass
+class FilePlan:
+    """One file to write: which of the applicant's documents go in, and how."""
+
+    name: str
+    packaging: str
+    docs: list[int]  # indices into ApplicantSpec.docs, in file order
+    fmt: str = "jpg"  # jpg png tif bmp webp pdf
+    rotation: int = 0  # clockwise rotation of the stored pixels
+    exif: bool = False  # rotation compensated by an EXIF Orientation tag only
+    grey: bool = False  # photocopy look
+    options: dict[str, object] = field(default_factory=dict)
+
+
+def _pages(spec: DocSpec) -> list[Image.Image]:
+    return [to_image(lay) for lay in render_layouts(spec)]
+
+
+def write_file(plan: FilePlan, docs: list[DocSpec], path: Path, rng: random.Random) -> list[list[int]]:
+    """Write one file; returns, per document of the plan, its 1-based pages in the file."""
+    specs = [docs[i] for i in plan.docs]
+    p = plan.packaging
+    if p == "text_pdf":
+        layouts = [lay for s in specs for lay in render_layouts(s)]
+        to_pdf(layouts, path, title=path.stem)
+        return _page_numbers(specs, [len(render_layouts(s)) for s in specs])
+    if p in ("scanned_pdf", "merged_pdf"):
+        images: list[Image.Image] = []
+        counts = []
+        for s in specs:
+            pages = _pages(s)
+            counts.append(len(pages))
+            for pg in pages:
+                if s.doc_type == "id_card":
+                    pg = _on_a4(pg, rng)
+                img = degrade.scan(pg, rng, grey=plan.grey)
+                images.append(degrade.rotate_cw(img, plan.rotation))
+        stamp = dt.datetime(2026, 5, 1, 10, 0, 0).timetuple()  # fixed: equal seeds, equal bytes
+        images[0].save(path, "PDF", resolution=200.0, save_all=True, append_images=images[1:],
+                       quality=rng.randint(65, 88), creationDate=stamp, modDate=stamp,
+                       title=path.stem, producer="Scanner")
+        return _page_numbers(specs, counts)
+    if p == "long_image":
+        img = long_image([pg for s in specs for pg in _pages(s)], rng)
+        degrade.save_image(degrade.rotate_cw(img, plan.rotation), path, "jpg", rng)
+        return [[1] for _ in specs]
+    if p == "id_both_sides":
+        front, back = (_pages(s)[0] for s in specs[:2])
+        img = id_both_sides(front, back, rng, grey=plan.grey)
+        _save_rotated(img, plan, path, rng)
+        return [[1] for _ in specs]
+    if p == "phone_photo":
+        img = degrade.phone_photo(_pages(specs[0])[0], rng)
+        _save_rotated(img, plan, path, rng, phone=True)
+        return [[1]]
+    # image: one document, one page
+    s = specs[0]
+    img = _pages(s)[0]
+    if s.doc_type != "photo":
+        img = degrade.scan(img, rng, grey=plan.grey)
+        if plan.fmt == "bmp":  # real BMP uploads are small screenshots or low-dpi scans
+            img = img.resize((img.width * 3 // 4, img.height * 3 // 4), Image.Resampling.LANCZOS)
+    if s.doc_type == "photo":
+        img.save(path, "JPEG", quality=int(plan.options.get("quality", 92)))  # type: ignore[call-overload]
+        return [[1]]
+    _save_rotated(img, plan, path, rng)
+    return [[1]]
+
+
+def _page_numbers(specs: list[DocSpec], counts: list[int]) -> list[list[int]]:
+    out, n = [], 1
+    for c in counts:
+        out.append(list(range(n, n + c)))
+        n += c
+    return out
+
+
+def _save_rotated(img: Image.Image, plan: FilePlan, path: Path, rng: random.Random,
+                  phone: bool = False) -> None:
+    img = degrade.rotate_cw(img, plan.rotation)
+    orient = degrade.EXIF_FOR_CW[plan.rotation] if plan.exif else None
+    degrade.save_image(img, path, plan.fmt, rng, orient, phone)
+
+
+def _on_a4(card: Image.Image, rng: random.Random) -> Image.Image:
+    """An ID card scanned on an A4 flatbed: the card near the top-left of a white page."""
+    page = Image.new("RGB", A4, "white")
+    page.paste(card, (rng.randint(150, 500), rng.randint(150, 400)))
+    return page
+
+
+def long_image(pages: list[Image.Image], rng: random.Random, width: int = 1240) -> Image.Image:
+    """Pages stacked top to bottom at one width with white gaps, as phone apps merge them."""
+    scaled = [pg.resize((width, round(pg.height * width / pg.width)), Image.Resampling.LANCZOS)
+              for pg in pages]
+    gap = rng.randint(30, 80)
+    H = sum(s.height for s in scaled) + gap * (len(scaled) + 1)
+    out = Image.new("RGB", (width + 2 * gap, H), "white")
+    y = gap
+    for s in scaled:
+        out.paste(degrade.scan(s, rng, max_skew=0.0), (gap, y))
+        y += s.height + gap
+    return out
+
+
+def id_both_sides(front: Image.Image, back: Image.Image, rng: random.Random, grey: bool = True) -> Image.Image:
+    """Both ID sides on one A4 photocopy: portrait side above, emblem side below."""
+    page = Image.new("RGB", A4, "white")
+    x = (A4[0] - front.width) // 2 + rng.randint(-60, 60)
+    page.paste(front, (x, rng.randint(380, 520)))
+    page.paste(back, (x + rng.randint(-20, 20), rng.randint(1150, 1300)))
+    return degrade.scan(page, rng, grey=grey, max_skew=1.0)
