@@ -52,7 +52,8 @@ def main() -> int:
         shutil.rmtree(out)
 
     t0 = time.perf_counter()
-    report_path = run_batch(str(root / "batch"), out, args.profile, date(2024, 12, 1), args.workers,
+    batch_date = date.fromisoformat(truth.get("batch_date", "2026-06-30"))
+    report_path = run_batch(str(root / "batch"), out, args.profile, batch_date, args.workers,
                             args.ocr, show_progress=False)
     wall = time.perf_counter() - t0
     report = json.loads(report_path.read_text(encoding="utf-8"))

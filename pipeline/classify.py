@@ -28,7 +28,7 @@ class Cue:
 CUES: dict[DocType, tuple[Cue, ...]] = {
     DocType.ID_CARD: (
         Cue("公民身份号码", 4),
-        Cue("居民身份证", 3),
+        Cue("居民身份证", 3, title_only=True),
         Cue("签发机关", 4),
         Cue("有效期限", 2.5),
         Cue("^住址", 1.5),
@@ -52,8 +52,8 @@ CUES: dict[DocType, tuple[Cue, ...]] = {
         Cue("学位评定委员会", 3),
     ),
     DocType.SKILL_CERTIFICATE: (
-        Cue("职业技能等级证书", 4),
-        Cue("职业资格证书", 3.5),
+        Cue("职业技能等级证书|职业资格证书", 4, title_only=True),
+        Cue("职业技能等级证书|职业资格证书", 1.5),
         Cue("技能等级", 1.5),
         Cue("职业[（(]?工种[)）]?", 2),
         Cue("全国联网查询|证书查询", 3),
@@ -61,16 +61,16 @@ CUES: dict[DocType, tuple[Cue, ...]] = {
         Cue("高级技师|高级工|中级工|初级工", 1),
     ),
     DocType.TITLE_CERTIFICATE: (
-        Cue("专业技术资格证书", 4),
-        Cue("专业技术职务任职资格", 4),
-        Cue("职称证书", 4),
+        Cue("专业技术资格证书|专业技术职务任职资格|职称证书", 4, title_only=True),
+        Cue("专业技术资格证书|专业技术职务任职资格|职称证书", 1.5),
         Cue("专业技术资格", 2),
         Cue("资格名称", 2),
         Cue("评审委员会", 1.5),
         Cue("(助理|高级)?(工程师|经济师|会计师|讲师)", 1),
     ),
     DocType.EXAMINER_CARD: (
-        Cue("考评员证|督导员证|考评员资格证", 4),
+        Cue("考评员证|督导员证|考评员资格证", 4, title_only=True),
+        Cue("考评员证|督导员证|考评员资格证", 1.5),
         Cue("(高级)?考评员", 2),
         Cue("质量督导员", 2),
         Cue("证卡", 1),

@@ -17,73 +17,109 @@ CARD_ASPECT = (1.40, 1.80)  # ID-1 card is 85.6 x 54 mm = 1.585
 CARD_AREA = (0.03, 0.40)  # share of the page a card copy takes
 
 
-def _ink_rows(grey: np.ndarray) -> np.ndarray:
-    """Per row: does it hold anything but background? Robust to grey paper and noise."""
-    bg = np.percentile(grey, 90)
-    dark = grey < bg - 35
+def _ink_rows(image: np.ndarray) -> np.ndarray:
+    """Per row: does it hold anything but background? Colour-aware, so a tinted
+    certificate background counts as content and is not taken for a gap."""
+    pix = image.reshape(-1, image.shape[-1]) if image.ndim == 3 else image.reshape(-1, 1)
+    bg = np.percentile(pix, 90, axis=0)
+    diff = np.abs(image.astype(np.int16) - bg.astype(np.int16))
+    if diff.ndim == 3:
+        diff = diff.max(axis=2)
     # A row is blank when almost no pixel differs from the background.
-    return dark.mean(axis=1) > 0.002
+    return (diff > 24).mean(axis=1) > 0.002
 
 
-def split_long_image(image: np.ndarray, min_gap_frac: float = 0.02) -> list[tuple[int, int]]:
+def _gaps(ink: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
+    """Runs of blank rows at least `min_gap` tall, as (start, end) with end exclusive."""
+    gaps = []
+    start = None
+    for y, has_ink in enumerate(ink):
+        if not has_ink and start is None:
+            start = y
+        elif has_ink and start is not None:
+            if y - start >= min_gap:
+                gaps.append((start, y))
+            start = None
+    return gaps
+
+
+def split_long_image(image: np.ndarray, min_gap_frac: float = 0.02, min_part_frac: float = 0.45) -> list[tuple[int, int]]:
     """Vertical spans (y0, y1) of the documents of a long image, top to bottom.
 
-    A gap is a run of blank rows at least `min_gap_frac` of the width tall. Gaps inside
-    one document (between paragraphs) are shorter than the bands users leave between
-    documents, and parts shorter than a quarter of the width are merged with a neighbour.
+    Splits recursively at the tallest blank band whose two sides are both at least
+    `min_part_frac` of the width tall (a landscape certificate is ~0.7 of its width):
+    paragraph gaps inside a letter leave a sliver on one side and are never chosen,
+    while the band between two stacked documents is.
     """
     h, w = image.shape[:2]
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-    ink = _ink_rows(grey)
-    min_gap = max(8, int(w * min_gap_frac))
-    spans: list[tuple[int, int]] = []
-    start = None
-    blank_run = 0
-    for y in range(h):
-        if ink[y]:
-            if start is None:
-                start = y
-            blank_run = 0
-        else:
-            blank_run += 1
-            if start is not None and blank_run >= min_gap:
-                spans.append((start, y - blank_run + 1))
-                start = None
-    if start is not None:
-        spans.append((start, h))
-    # Merge slivers (a signature line, a page number) into the part above them.
-    min_part = w // 4
-    merged: list[tuple[int, int]] = []
-    for y0, y1 in spans:
-        if merged and (y1 - y0 < min_part or merged[-1][1] - merged[-1][0] < min_part):
-            merged[-1] = (merged[-1][0], y1)
-        else:
-            merged.append((y0, y1))
-    return merged
+    ink = _ink_rows(image)
+    rows = np.nonzero(ink)[0]
+    if rows.size == 0:
+        return []
+    gaps = _gaps(ink, max(8, int(w * min_gap_frac)))
+    min_part = int(w * min_part_frac)
+
+    def content(y0: int, y1: int) -> tuple[int, int] | None:
+        inside = rows[(rows >= y0) & (rows < y1)]
+        return (int(inside[0]), int(inside[-1]) + 1) if inside.size else None
+
+    def split(y0: int, y1: int) -> list[tuple[int, int]]:
+        candidates = []
+        for g0, g1 in gaps:
+            if g0 <= y0 or g1 >= y1:
+                continue
+            top, bottom = content(y0, g0), content(g1, y1)
+            if top and bottom and top[1] - top[0] >= min_part and bottom[1] - bottom[0] >= min_part:
+                candidates.append((g1 - g0, g0, g1))
+        if not candidates:
+            span = content(y0, y1)
+            return [span] if span else []
+        _, g0, g1 = max(candidates)
+        return split(y0, g0) + split(g1, y1)
+
+    return split(0, h)
 
 
 def find_cards(image: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes of ID-card-shaped rectangles on a page (both sides on one photocopy)."""
+    """Boxes of the two sides of an ID card photocopied on one page, top to bottom.
+
+    A card copy differs from the paper around it by its guilloche texture and a slightly
+    darker tone even where the copier washed it out, so content is taken as "darker or
+    more textured than the paper"; a card is a filled, card-shaped blob of it. Only a
+    page with exactly two such blobs of similar size, and little else, qualifies.
+    """
     h, w = image.shape[:2]
     scale = 800 / max(h, w)
     small = cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
-    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small
-    bg = np.percentile(grey, 95)
-    mask = (grey < bg - 18).astype(np.uint8) * 255
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    grey = (cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small).astype(np.float32)
+    mean = cv2.blur(grey, (9, 9))
+    sd = np.sqrt(np.maximum(cv2.blur(grey * grey, (9, 9)) - mean * mean, 0))
+    paper_mean, paper_sd = float(np.median(mean)), float(np.median(sd))
+    mask = ((mean < paper_mean - 3) | (sd > paper_sd + 2.5)).astype(np.uint8) * 255
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     page_area = small.shape[0] * small.shape[1]
-    cards = []
+    content = max(1, int(np.count_nonzero(mask)))
+    cards, covered = [], 0
     for c in contours:
         x, y, cw, ch = cv2.boundingRect(c)
         area = cw * ch
         if not (CARD_AREA[0] <= area / page_area <= CARD_AREA[1]):
             continue
-        aspect = max(cw, ch) / max(1, min(cw, ch))
+        aspect = cw / max(1, ch)
         fill = cv2.contourArea(c) / max(area, 1)
-        if CARD_ASPECT[0] <= aspect <= CARD_ASPECT[1] and fill > 0.8:
+        if CARD_ASPECT[0] <= aspect <= CARD_ASPECT[1] and fill > 0.75:
             cards.append((int(x / scale), int(y / scale), int((x + cw) / scale), int((y + ch) / scale)))
+            covered += int(np.count_nonzero(mask[y:y + ch, x:x + cw]))
+    if len(cards) != 2 or covered < 0.8 * content:
+        return []
+    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in cards]
+    if max(areas) > 1.6 * min(areas):
+        return []
     cards.sort(key=lambda b: (b[1], b[0]))
+    if cards[0][3] > cards[1][1]:  # side by side or overlapping: not a stacked copy
+        return []
     return cards
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.profile import ProfileError, load_profile, load_profile_file, profile_names
-from pipeline.types import Document, DocType
+from pipeline.types import DocType, Document
 from validators.required_documents import check as required_check
 
 CONTRACT_PROFILES = {"generic", "gd-supervisor", "sc-examiner", "sc-senior-examiner",

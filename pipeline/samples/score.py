@@ -26,6 +26,16 @@ class TypeScore:
         return self.correct / self.predicted_docs if self.predicted_docs else 1.0
 
 
+def _truth_types(docs: list[dict[str, Any]]) -> Counter:
+    """True types of one file, the two sides of one ID card counted as one document
+    (the pipeline reports a two-sided copy as one id_card, as the contract allows)."""
+    types = Counter(d["type"] for d in docs)
+    sides = Counter(d.get("side") for d in docs if d["type"] == "id_card" and d.get("side"))
+    if sides:
+        types["id_card"] -= min(sides.values()) if len(sides) > 1 else 0
+    return types
+
+
 def score_types(report: dict[str, Any], truth: dict[str, Any]) -> TypeScore:
     """Per file, the multiset of true types against the multiset of predicted types."""
     predicted: dict[str, list[dict]] = {}
@@ -36,7 +46,7 @@ def score_types(report: dict[str, Any], truth: dict[str, Any]) -> TypeScore:
     for app in truth["applicants"]:
         for f in app["files"]:
             docs = predicted.get(f["path"])
-            t_types = Counter(d["type"] for d in f["documents"])
+            t_types = _truth_types(f["documents"])
             s.truth_docs += sum(t_types.values())
             if docs is None:
                 s.files_missing.append(f["path"])

@@ -1,0 +1,154 @@
+"""End to end: generated batches through `certriage run` with the real OCR models."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from pipeline.cli import main
+from pipeline.samples.score import score_types
+
+
+def _without_timings(report: dict[str, Any]) -> dict[str, Any]:
+    r = json.loads(json.dumps(report))
+    r["stats"].pop("seconds", None)
+    r["stats"].pop("ocr_seconds", None)
+    return r
+
+
+def test_run_accounts_for_every_file_and_page(sample_run: dict, schema: dict) -> None:
+    report, truth = sample_run["report"], sample_run["truth"]
+    assert sample_run["rc"] == 0
+    jsonschema.validate(report, schema)
+    assert [a["key"] for a in report["applicants"]] == sorted(a["key"] for a in truth["applicants"])
+    n_files = sum(len(a["files"]) for a in truth["applicants"])
+    assert report["stats"]["files"] == n_files
+    assert report["stats"]["pages"] == sum(f["pages"] for a in truth["applicants"] for f in a["files"])
+    s = score_types(report, truth)
+    assert s.files_missing == [] and s.pages_missing == []
+    assert s.accuracy >= 0.9, (s.accuracy, s.confusion)
+    assert s.precision >= 0.9, (s.precision, s.confusion)
+    packagings = {f["packaging"] for a in truth["applicants"] for f in a["files"]}
+    assert {"long_image", "id_both_sides", "text_pdf", "merged_pdf", "phone_photo"} <= packagings
+
+
+def test_clean_batch_is_mostly_passed(sample_run: dict) -> None:
+    report = sample_run["report"]
+    decisions = [a["decision"] for a in report["applicants"]]
+    # The generated applicants are clean: anything but pass is a false alarm.
+    assert decisions.count("pass") >= len(decisions) - 1, [
+        (a["key"], [f["code"] for f in a["findings"]]) for a in report["applicants"]]
+
+
+def test_queue_files_list_every_applicant(sample_run: dict) -> None:
+    out: Path = sample_run["out"]
+    with open(out / "queue.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["材料目录"] for r in rows} == {a["key"] for a in sample_run["report"]["applicants"]}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for a in sample_run["truth"]["applicants"]:
+        for f in a["files"]:
+            assert Path(f["path"]).name in html
+    assert (out / "queue.xlsx").stat().st_size > 0
+
+
+def test_rotated_uploads_are_turned_upright(sample_run: dict) -> None:
+    from pipeline.ingest import ingest
+    from pipeline.runner import process_file
+
+    root: Path = sample_run["root"]
+    work = sample_run["out"] / ".work"
+    batch = ingest(root / "batch", work / "batch")
+    files = {f.rel_path: f for a in batch.applicants for f in a.files}
+    rotated = [f for a in sample_run["truth"]["applicants"] for f in a["files"]
+               if f.get("rotation_after_exif", f.get("rotation", 0))]
+    assert rotated, "the sample batch should hold rotated uploads"
+    for f in rotated:
+        result = process_file(files[f["path"]], work)  # from the cache of the run
+        expected = (360 - f["rotation_after_exif"]) % 360
+        assert result.pages[0].rotation == expected, f["path"]
+
+
+def test_rerun_reuses_cache_and_gives_the_same_report(sample_run: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    import models.ocr
+
+    def no_ocr(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a re-run must not load or call the OCR engine")
+
+    monkeypatch.setattr(models.ocr, "get_engine", no_ocr)
+    rc = main(["run", str(sample_run["root"] / "batch"), "--profile", "gd-supervisor",
+               "--out", str(sample_run["out"]), "--batch-date", sample_run["truth"]["batch_date"]])
+    assert rc == 0
+    again = json.loads((sample_run["out"] / "report.json").read_text(encoding="utf-8"))
+    assert _without_timings(again) == _without_timings(sample_run["report"])
+
+
+def test_hostile_batch_finishes_with_one_finding_per_bad_file(tmp_path: Path, schema: dict) -> None:
+    from pipeline.samples.hostile import generate_hostile_batch
+
+    truth = generate_hostile_batch(tmp_path / "h")
+    for source in (truth["folder"], truth["zip"]):
+        out = tmp_path / f"out-{Path(source).name}"
+        assert main(["run", str(source), "--out", str(out)]) == 0
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        jsonschema.validate(report, schema)
+        findings = [f for a in report["applicants"] for f in a["findings"] if f["code"] == "DOC_UNREADABLE"]
+        docs = {d["file"] for a in report["applicants"] for d in a["documents"]}
+        for path, expect in truth["files"].items():
+            hits = [f for f in findings if any(ref.startswith(path + "#") for ref in f.get("documents", []))]
+            if expect.get("ok"):
+                assert path in docs and not hits, path
+            else:
+                assert len(hits) == 1, (path, hits)
+        assert {s["path"] for s in report["skipped"]} >= set(truth["skipped"])
+
+
+def test_zip_slip_entries_are_refused(tmp_path: Path) -> None:
+    from pipeline.samples.hostile import generate_hostile_batch
+
+    truth = generate_hostile_batch(tmp_path / "h")
+    out = tmp_path / "out"
+    assert main(["run", str(truth["zipslip"]), "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    refused = " ".join(json.dumps(f, ensure_ascii=False) for f in report["findings"])
+    for name in truth["zipslip_refused"]:
+        assert name in refused, name
+    for outside in truth["zipslip_outside"]:
+        assert not Path(outside).exists(), outside
+    docs = {d["file"] for a in report["applicants"] for d in a["documents"]}
+    assert set(truth["zipslip_files"]) <= docs
+
+
+def test_a_batch_that_cannot_be_processed_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("certriage:") and len(err.splitlines()) == 1
+
+
+def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["demo", "--dir", str(tmp_path / "demo"), "--applicants", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "2 applicants" in out
+    assert (tmp_path / "demo" / "out" / "report.html").is_file()
+    assert (tmp_path / "demo" / "truth.json").is_file()
+
+
+def test_paddleocr_engine_end_to_end(sample_run: dict, tmp_path: Path, schema: dict) -> None:
+    pytest.importorskip("paddleocr", reason="the paddle extra is not installed")
+    truth = sample_run["truth"]
+    first = truth["applicants"][0]
+    batch = tmp_path / "batch"
+    shutil.copytree(sample_run["root"] / "batch" / first["key"], batch / first["key"])
+    out = tmp_path / "out"
+    assert main(["run", str(batch), "--out", str(out), "--ocr", "paddleocr",
+                 "--profile", "gd-supervisor", "--batch-date", truth["batch_date"]]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, schema)
+    s = score_types(report, {"applicants": [first]})
+    assert s.files_missing == [] and s.accuracy >= 0.8, (s.accuracy, s.confusion)
