@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from pipeline.cache import StageCache, cache_key
 from pipeline.classify import classify_region
 from pipeline.decide import decide
+from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
 from pipeline.segment import LONG_IMAGE_ASPECT, segment_page
 from pipeline.types import (
@@ -47,6 +48,7 @@ from pipeline.types import (
     Severity,
     Stats,
 )
+from validators.base import ApplicantContext, RosterRow
 
 log = logging.getLogger(__name__)
 
@@ -254,21 +256,33 @@ def _photo_info(docs: list[Document], files: dict[str, BatchFile]) -> PhotoInfo 
                      faces=faces, file_bytes=files[d.file].size if d.file in files else None)
 
 
-def assess_applicant(folder: ApplicantFolder, results: list[FileResult], profile: str, batch_date: date) -> ApplicantResult:
-    """Documents and findings of one applicant, checked and decided."""
+def applicant_context(folder: ApplicantFolder, results: list[FileResult], profile: Profile,
+                      batch_date: date, roster_row: RosterRow | None = None) -> ApplicantContext:
+    """What the checks see of one applicant: documents with their fields extracted."""
+    from extractors import extract_document
+
+    docs = [extract_document(d) for r in results for d in r.documents]
+    return ApplicantContext(key=folder.key, documents=docs, files=folder.files, profile=profile,
+                            batch_date=batch_date, roster_row=roster_row)
+
+
+def assess_applicant(ctx: ApplicantContext, results: list[FileResult], extra: list[Finding]) -> ApplicantResult:
+    """Findings of one applicant (file, check and batch-check findings) and its decision."""
+    from pipeline.identity import build_identity
     from validators import run_validators
 
-    docs = [d for r in results for d in r.documents]
     findings = [x for r in results for x in r.findings]
-    files = {r.file.rel_path: r.file for r in results}
-    if not folder.files:
+    if not ctx.files:
         findings.append(Finding(code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=1.0,
                                 message="申请人文件夹为空", subject="folder"))
-    findings.extend(run_validators(folder.key, docs, profile=profile, batch_date=batch_date))
-    decision, risk, confidence = decide(findings, docs)
+    findings.extend(run_validators(ctx))
+    findings.extend(extra)
+    decision, risk, confidence = decide(findings, ctx.documents)
+    files = {f.rel_path: f for f in ctx.files}
     return ApplicantResult(
-        key=folder.key, decision=decision, risk=risk, confidence=confidence,
-        documents=docs, photo=_photo_info(docs, files), findings=findings,
+        key=ctx.key, decision=decision, risk=risk, confidence=confidence,
+        identity=build_identity(ctx), documents=ctx.documents,
+        photo=_photo_info(ctx.documents, files), findings=findings,
         pages=[p for r in results for p in r.pages],
     )
 
@@ -312,9 +326,25 @@ def process_files(batch: Batch, opts: RunOptions, progress: Callable[[BatchFile]
 
 
 def build_report(batch: Batch, results: dict[str, FileResult], opts: RunOptions, seconds: float) -> Report:
+    """Per-applicant and batch checks over the read files, then the report."""
+    from pipeline.roster import load_roster, pair_roster
+    from validators import run_batch_validators
+
+    profile = load_profile(opts.profile)
+    batch_findings = list(batch.findings)
+    rows: dict[str, RosterRow] = {}
+    roster_findings: dict[str, list[Finding]] = {}
+    if batch.roster_path:
+        roster = load_roster(Path(batch.roster_path), profile)
+        rows, roster_findings, unpaired = pair_roster(roster, [a.key for a in batch.applicants], profile)
+        batch_findings.extend(roster.findings + unpaired)
+    per_file = {a.key: [results[f.rel_path] for f in a.files] for a in batch.applicants}
+    contexts = [applicant_context(a, per_file[a.key], profile, opts.batch_date, rows.get(a.key))
+                for a in batch.applicants]
+    cross = run_batch_validators(contexts)
     applicants = [
-        assess_applicant(a, [results[f.rel_path] for f in a.files], opts.profile, opts.batch_date)
-        for a in batch.applicants
+        assess_applicant(ctx, per_file[ctx.key], roster_findings.get(ctx.key, []) + cross.get(ctx.key, []))
+        for ctx in contexts
     ]
     stats = Stats(
         applicants=len(applicants),
@@ -324,4 +354,4 @@ def build_report(batch: Batch, results: dict[str, FileResult], opts: RunOptions,
         ocr_seconds=round(sum(r.ocr_seconds for r in results.values()), 2),
     )
     return Report(profile=opts.profile, batch_date=opts.batch_date.isoformat(), stats=stats,
-                  skipped=batch.skipped, findings=batch.findings, applicants=applicants)
+                  skipped=batch.skipped, findings=batch_findings, applicants=applicants)

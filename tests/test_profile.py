@@ -10,7 +10,12 @@ import pytest
 
 from pipeline.profile import ProfileError, load_profile, load_profile_file, profile_names
 from pipeline.types import DocType, Document
-from validators.required_documents import check as required_check
+from validators.base import ApplicantContext
+from validators.required_documents import check
+
+
+def required_check(key: str, docs: list[Document], profile: str, batch_date: date) -> list:
+    return check(ApplicantContext(key=key, documents=docs, profile=load_profile(profile), batch_date=batch_date))
 
 CONTRACT_PROFILES = {"generic", "gd-supervisor", "sc-examiner", "sc-senior-examiner",
                      "sc-supervisor", "ah-examiner", "gz-expert", "gd-org-filing"}

@@ -1,35 +1,63 @@
 """Checks: one module per check, each a function returning findings, never raising for a
-document's content. The registry lists them once, in the order they run."""
+document's content. The registry lists them once, in the order they run.
+
+An applicant check is `check(ctx: ApplicantContext) -> list[Finding]`; a batch check is
+`check_batch(contexts: list[ApplicantContext]) -> dict[str, list[Finding]]` (findings
+by applicant key) and sees every applicant at once (duplicates across the batch).
+"""
 
 from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from pipeline.types import Document, Finding, Severity
+from pipeline.types import Finding, Severity
+from validators.base import ApplicantContext
 
 log = logging.getLogger(__name__)
 
-# name -> "module:function"; each function takes (key, documents, profile=, batch_date=).
+# name -> "module:function", run in this order.
 VALIDATORS: dict[str, str] = {
     "classification": "validators.classification:check",
     "required_documents": "validators.required_documents:check",
 }
+BATCH_VALIDATORS: dict[str, str] = {}
 
 
-def run_validators(key: str, documents: Sequence[Document], *, profile: str, batch_date: date) -> list[Finding]:
+def _load(target: str) -> Callable[..., Any]:
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _failed(name: str, exc: Exception) -> Finding:
+    return Finding(code="CHECK_FAILED", severity=Severity.INFO, subject=name,
+                   message=f"检查 {name} 出错：{type(exc).__name__}")
+
+
+def run_validators(ctx: ApplicantContext) -> list[Finding]:
     """Every registered check on one applicant. A check that crashes is a bug: it is
     logged and reported as an info finding so the rest of the batch still runs."""
     findings: list[Finding] = []
     for name, target in VALIDATORS.items():
-        module, func = target.split(":")
         try:
-            check = getattr(importlib.import_module(module), func)
-            findings.extend(check(key, documents, profile=profile, batch_date=batch_date))
+            findings.extend(_load(target)(ctx))
         except Exception as exc:  # noqa: BLE001 - one broken check must not stop a batch
-            log.exception("validator %s failed on %s", name, key)
-            findings.append(Finding(code="CHECK_FAILED", severity=Severity.INFO,
-                                    message=f"检查 {name} 出错：{type(exc).__name__}", subject=name))
+            log.exception("validator %s failed on %s", name, ctx.key)
+            findings.append(_failed(name, exc))
     return findings
+
+
+def run_batch_validators(contexts: Sequence[ApplicantContext]) -> dict[str, list[Finding]]:
+    """Every registered batch check; findings by applicant key."""
+    out: dict[str, list[Finding]] = {c.key: [] for c in contexts}
+    for name, target in BATCH_VALIDATORS.items():
+        try:
+            for key, found in _load(target)(list(contexts)).items():
+                out.setdefault(key, []).extend(found)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("batch validator %s failed", name)
+            for key in out:
+                out[key].append(_failed(name, exc))
+    return out

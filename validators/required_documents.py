@@ -6,16 +6,13 @@ was told with doubt): the missing document may be one of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-
 from pipeline.messages import DOC_TYPE_NAMES
-from pipeline.profile import load_profile
-from pipeline.types import DocType, Document, Finding, Severity
+from pipeline.types import DocType, Finding, Severity
+from validators.base import ApplicantContext
 
 
-def check(key: str, documents: Sequence[Document], *, profile: str, batch_date: date) -> list[Finding]:
-    prof = load_profile(profile)
+def check(ctx: ApplicantContext) -> list[Finding]:
+    prof, documents = ctx.profile, ctx.documents
     present = {d.type for d in documents}
     doubtful = [d for d in documents if d.type == DocType.OTHER or d.type_confidence < 0.5]
     confidence = 0.95 if not doubtful else max(0.5, 0.9 - 0.15 * len(doubtful))
