@@ -152,3 +152,16 @@ def test_paddleocr_engine_end_to_end(sample_run: dict, tmp_path: Path, schema: d
     jsonschema.validate(report, schema)
     s = score_types(report, {"applicants": [first]})
     assert s.files_missing == [] and s.accuracy >= 0.8, (s.accuracy, s.confusion)
+
+
+def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
+    from pipeline.samples.hostile import generate_hostile_batch
+
+    truth = generate_hostile_batch(tmp_path / "h")
+    reports = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        assert main(["run", str(truth["folder"]), "--out", str(out), "--workers", str(workers)]) == 0
+        reports.append(_without_timings(json.loads((out / "report.json").read_text(encoding="utf-8"))))
+    assert reports[0] == reports[1]
+    assert any(d for a in reports[1]["applicants"] for d in a["documents"])
