@@ -263,7 +263,8 @@ def applicant_context(folder: ApplicantFolder, results: list[FileResult], profil
 
     docs = [extract_document(d) for r in results for d in r.documents]
     return ApplicantContext(key=folder.key, documents=docs, files=folder.files, profile=profile,
-                            batch_date=batch_date, roster_row=roster_row)
+                            batch_date=batch_date, roster_row=roster_row,
+                            pages=[p for r in results for p in r.pages])
 
 
 def assess_applicant(ctx: ApplicantContext, results: list[FileResult], extra: list[Finding]) -> ApplicantResult:

@@ -38,6 +38,11 @@ class ApplicantContext(BaseModel):
     profile: Profile
     batch_date: date
     roster_row: RosterRow | None = None
+    pages: list[Page] = Field(default_factory=list)  # upright page images, for image checks
+
+    def page(self, file: str, number: int) -> Page | None:
+        """The rendered page a document lies on (its image_path is an upright PNG)."""
+        return next((p for p in self.pages if p.file == file and p.number == number), None)
 
     def of_type(self, *types: DocType) -> list[Document]:
         return [d for d in self.documents if d.type in types]
