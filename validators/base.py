@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.profile import Profile
-from pipeline.types import BatchFile, DocType, Document, Finding
+from pipeline.types import BatchFile, DocType, Document, Finding, Page
 
 
 class RosterRow(BaseModel):
