@@ -219,6 +219,8 @@ def format_value(value: Any, key: str | None = None) -> str:
         return "、".join(format_value(v, key) for v in items)
     if isinstance(value, dict):
         return _format_dict(value, key)
+    if isinstance(value, str) and value in DOC_TYPE_NAMES:  # DOC_MISSING's expected/found
+        return DOC_TYPE_NAMES[value]
     return str(value)
 
 
