@@ -12,7 +12,19 @@ from pipeline.types import DocType, Document, FieldValue
 
 log = logging.getLogger(__name__)
 
-EXTRACTORS: dict[DocType, str] = {}
+EXTRACTORS: dict[DocType, str] = {
+    DocType.ID_CARD: "extractors.id_card:extract",
+    DocType.DIPLOMA: "extractors.diploma:extract",
+    DocType.DEGREE: "extractors.degree:extract",
+    DocType.SKILL_CERTIFICATE: "extractors.skill_certificate:extract",
+    DocType.TITLE_CERTIFICATE: "extractors.title_certificate:extract",
+    DocType.EXAMINER_CARD: "extractors.examiner_card:extract",
+    DocType.WORK_CERTIFICATE: "extractors.work_certificate:extract",
+    DocType.RECOMMENDATION_FORM: "extractors.recommendation_form:extract",
+    DocType.BUSINESS_LICENSE: "extractors.business_license:extract",
+    DocType.APPLICATION_LETTER: "extractors.application_letter:extract",
+    DocType.PHOTO: "extractors.photo:extract",
+}
 
 
 def extract_document(doc: Document) -> Document:
