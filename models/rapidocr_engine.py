@@ -37,7 +37,10 @@ class RapidOcrOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    limit_side_len: int = Field(960, ge=320, le=4000, description="detection input: longest side")
+    limit_side_len: int = Field(
+        1280, ge=320, le=4000,
+        description="detection input: longest side; 960 lost whole lines on A4 pages at 200 dpi",
+    )
     max_side_len: int = Field(2000, ge=640, le=8000, description="page downscale before OCR")
     text_score: float = Field(0.5, ge=0, le=1, description="drop lines recognised below this")
     box_thresh: float = Field(0.5, ge=0, le=1, description="detection box score threshold")
@@ -140,6 +143,21 @@ class RapidOcrEngine:
         (angle, score) per crop."""
         with self._lock:
             return _classify_180(self._ocr, crops)
+
+    def recognize_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Recognition alone (no detection, no angle flip) on single-line RGB crops:
+        (text, score) each. Orientation compares a line read as is and turned 180."""
+        results: list[tuple[str, float]] = []
+        with self._lock:
+            for crop in crops:
+                if crop.size == 0 or min(crop.shape[:2]) < 4:
+                    results.append(("", 0.0))
+                    continue
+                bgr = as_rgb(crop)[:, :, ::-1].copy()
+                out = self._ocr(bgr, use_det=False, use_cls=False, use_rec=True)
+                txts, scores = getattr(out, "txts", None) or ("",), getattr(out, "scores", None) or (0.0,)
+                results.append((str(txts[0]), float(scores[0])))
+        return results
 
 
 def _classify_180(ocr: Any, crops: list[np.ndarray]) -> list[tuple[int, float]]:

@@ -16,6 +16,8 @@ A page with too little text (a photo, a lone seal) is reported as 0 with low con
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -26,6 +28,7 @@ DETECT_SIDE = 736  # longest side of the copy detection runs on
 ELONGATION = 1.8  # a line box is at least this much longer than thick
 MIN_LINES = 3  # fewer elongated boxes than this: not enough text to judge
 MAX_CROPS = 12  # longest lines voted on
+RECOGNITION_CROPS = 5  # longest lines read both ways when the engine can recognise lines alone
 LOW_CONFIDENCE = 0.1
 UPSIDE_DOWN_MARGIN = 0.2  # vote margin needed to call a horizontal page upside down
 
@@ -67,8 +70,22 @@ def _crops(image: np.ndarray, boxes: list[BBox], scale: float, turn: int) -> lis
     return crops
 
 
+def _line_recognition_vote(recognize: Any, crops: list[np.ndarray]) -> float:
+    """Vote in [-1, 1] from the recogniser alone: each line read as is and turned 180;
+    upside-down text reads as low-confidence garbage. More reliable than the angle
+    classifier on forms, whose short cell texts it often gets wrong."""
+    turned = [rotate(c, 180) for c in crops]
+    as_is, flipped = recognize(crops), recognize(turned)
+    q0 = sum(score * len(text) for text, score in as_is)
+    q180 = sum(score * len(text) for text, score in flipped)
+    return (q180 - q0) / (q180 + q0) if q0 + q180 > 0 else 0.0
+
+
 def _classifier_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
     """Vote in [-1, 1]: positive when the crops look upside down (180)."""
+    recognize = getattr(engine, "recognize_lines", None)
+    if callable(recognize):
+        return _line_recognition_vote(recognize, crops[:RECOGNITION_CROPS])
     classify = getattr(engine, "classify_180", None)
     if callable(classify):
         weights = [c.shape[1] / max(1, c.shape[0]) for c in crops]  # longer lines weigh more

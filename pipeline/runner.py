@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel
 
+from models.ocr import normalize_text
 from pipeline.cache import StageCache, cache_key
 from pipeline.classify import classify_region
 from pipeline.decide import decide
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v1"
+STAGE_VERSION = "file-v2"
 
 # Types whose documents run over several pages or regions of one file.
 MULTI_PAGE_TYPES = {
@@ -132,7 +133,9 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
         crop = image[y0:y1, x0:x1]
         t0 = time.perf_counter()
         if page.text_layer:
-            lines = [line for line in page.text_layer if _inside(line, region)]
+            # The same normalisation OCR lines get (full-width punctuation, 〇...).
+            lines = [line.model_copy(update={"text": normalize_text(line.text)})
+                     for line in page.text_layer if _inside(line, region)]
             engine_name = "text_layer"
         else:
             lines = _offset(engine.read(crop), x0, y0)
