@@ -68,7 +68,7 @@ _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID_TEXT = re.compile(r"\d{17}[\dXx]")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(?:-\d{1,6})?")
 _USCC_TEXT = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 _ETHNIC = re.compile(r"[\u4e00-\u9fff]{1,8}")
 _YEARS = re.compile(r"\d+(\.\d+)?\s*年?")
@@ -173,8 +173,14 @@ def _find_header(rows: list[list[Any]]) -> int | None:
     return None
 
 
+_NOTE = re.compile(r"(注|说明|备注|附注|填表|填报)|\d+[.、．]")
+
+
 def _is_data(values: dict[str, str]) -> bool:
     """A data row, not a blank template row (序号 only) or a note under the table."""
+    filled = [v for v in values.values() if v]
+    if len(filled) == 1 and _NOTE.match(filled[0]):
+        return False
     if any(values.get(k) for k in KEY_COLUMNS):
         return True
     return sum(1 for k, v in values.items() if v and k != "序号") >= 2

@@ -82,6 +82,7 @@ class BatchSpec:
     seed: int
     profile: str
     applicants: list[ApplicantSpec]
+    defect_rate: float = 0.0  # share of applicants given one defect (pipeline.samples.defects)
 
 
 # ---------------------------------------------------------------- planning
@@ -324,8 +325,9 @@ def _parse_packagings(packagings: str) -> list[str]:
 
 
 def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervisor",
-               packagings: str = "all") -> BatchSpec:
-    """Draw a whole batch as specs (nothing written yet)."""
+               packagings: str = "all", defect_rate: float = 0.0) -> BatchSpec:
+    """Draw a whole batch as specs (nothing written yet); with `defect_rate` > 0, about
+    that share of applicants gets one defect each (expected findings recorded)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
     allowed = _parse_packagings(packagings)
@@ -381,7 +383,13 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
         else:
             roster = _roster_row(i, key, person, rng)
         applicants.append(ApplicantSpec(i, key, person, docs, files, roster, [], org_filing))
-    return BatchSpec(seed, profile, applicants)
+    spec = BatchSpec(seed, profile, applicants)
+    if defect_rate > 0:
+        from pipeline.samples.defects import inject_defects
+
+        spec.defect_rate = defect_rate
+        inject_defects(spec, defect_rate)
+    return spec
 
 
 # ---------------------------------------------------------------- writing
@@ -484,11 +492,13 @@ def render_batch(spec: BatchSpec, out_dir: Path) -> dict[str, Any]:
                  [a.roster for a in spec.applicants if a.roster])
     truth = {"seed": spec.seed, "profile": spec.profile, "batch_date": REFERENCE_DATE.isoformat(),
              "roster": "roster.xlsx", "applicants": entries}
+    if spec.defect_rate:  # absent at 0 so that clean batches stay byte-identical
+        truth["defect_rate"] = spec.defect_rate
     (out_dir / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return truth
 
 
 def generate_batch(out_dir: Path, n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervisor",
-                   packagings: str = "all") -> dict[str, Any]:
-    """Plan and write a synthetic batch; same seed, same bytes."""
-    return render_batch(plan_batch(n_applicants, seed, profile, packagings), Path(out_dir))
+                   packagings: str = "all", defect_rate: float = 0.0) -> dict[str, Any]:
+    """Plan and write a synthetic batch; same seed (and defect rate), same bytes."""
+    return render_batch(plan_batch(n_applicants, seed, profile, packagings, defect_rate), Path(out_dir))
