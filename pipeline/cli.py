@@ -118,8 +118,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"generating a sample batch of {args.applicants} applicants in {batch_dir} …", flush=True)
         generate_batch(root, n_applicants=args.applicants, seed=args.seed, profile=args.profile)
     out = root / "out"
-    print(f"running certriage on it (profile {args.profile}) …", flush=True)
-    report = run_batch(str(batch_dir), out, args.profile, args.batch_date, args.workers, args.ocr)
+    batch_date = args.batch_date
+    truth = root / "truth.json"
+    if batch_date is None and truth.is_file():
+        import json
+
+        # The sample's dates are drawn around the generator's own day: judge it then.
+        batch_date = date.fromisoformat(json.loads(truth.read_text(encoding="utf-8"))["batch_date"])
+    print(f"running certriage on it (profile {args.profile}, batch date {batch_date or date.today()}) …", flush=True)
+    report = run_batch(str(batch_dir), out, args.profile, batch_date, args.workers, args.ocr)
     print(_summary(report))
     for name in ("report.json", "queue.csv", "queue.xlsx", "report.html"):
         print(f"  {out / name}")

@@ -119,7 +119,7 @@ def phone_photo(img: Image.Image, rng: random.Random, long_side: int = 2000) -> 
     warm = np.array([1.0, rng.uniform(0.96, 1.0), rng.uniform(0.88, 0.98)], np.float32)
     light3 = light[..., None] * (warm * rng.uniform(0.88, 1.0))[None, None, :]
     light_u16 = cv2.resize((np.clip(light3, 0, 1.2) * 256).astype(np.uint16), (cw, ch))
-    out = np.minimum((out.astype(np.uint16) * light_u16) >> 8, 255).astype(np.uint8)
+    out = np.minimum((out.astype(np.uint32) * light_u16) >> 8, 255).astype(np.uint8)  # uint16 wrapped above 1.0
     out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.1))
     return add_noise(Image.fromarray(out), rng, rng.uniform(2, 5))
 

@@ -239,9 +239,13 @@ class Person:
 
 
 def rand_date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
-    """A uniformly drawn day in [start, end]."""
+    """A uniformly drawn day in [start, end]; `end` when the range is empty, so a clean
+    applicant's dates never pass their upper bound (e.g. into the future)."""
     span = (end - start).days
-    return start + dt.timedelta(days=rng.randint(0, max(0, span)))
+    if span < 0:
+        rng.randint(0, 0)  # keep the draw count, so other values stay as they were
+        return end
+    return start + dt.timedelta(days=rng.randint(0, span))
 
 
 def make_name(rng: random.Random, gender: str) -> str:
@@ -358,6 +362,8 @@ def make_person(rng: random.Random, province: str | None = None, employer: Org |
     name = make_name(rng, gender)
     idn = make_id_number(rng, region, birth, gender)
     edu = rng.choice(("大学本科", "大学本科", "大学专科", "大学专科", "研究生"))
+    if edu == "研究生" and birth.year > 1996:  # would graduate after 2022: too young to qualify
+        edu = "大学本科"
     school = rng.choice(SCHOOLS)[0]
     if edu == "大学专科" and "大学" in school and "职业" not in school:
         school = rng.choice([s for s, _ in SCHOOLS if "职业" in s])
