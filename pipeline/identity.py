@@ -1,13 +1,109 @@
-"""The applicant's identity as the report shows it: name, ID number, gender and birth date,
-taken from the most trustworthy source that has each (ID card, then forms and other
-documents, then the roster). Placeholder until issue 3's consistency work fills it."""
+"""The applicant's identity as the report shows it: plain values of name, ID number,
+gender and birth date (for an organisation filing: its name, USCC and legal
+representative), each from the most trustworthy source that has it.
+
+Order of trust: the ID card, then the recommendation form, then other documents, then
+the roster (declared, not evidenced); within one rank the more confident reading. A valid
+ID number is preferred to any invalid reading. Gender and birth date are the ID card's
+printed ones when it has them, else derived from a valid ID number (digits 7–14; 17th
+digit odd = 男), and only then taken from other documents or the roster.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from stdnum.cn import uscc
+
+from pipeline.types import DocType
 from validators.base import ApplicantContext
+from validators.common import (
+    PERSON_TYPES,
+    Source,
+    clean_gender,
+    clean_id,
+    clean_name,
+    clean_text,
+    field_sources,
+    id_birth,
+    id_gender,
+    id_valid,
+    parse_date,
+)
+from validators.org_filing import from_other_org
+
+ORG_TYPES = (DocType.BUSINESS_LICENSE, DocType.RECOMMENDATION_FORM, DocType.APPLICATION_LETTER)
+
+
+def _first(sources: list[Source], rank: dict[str, int] | None = None) -> Source | None:
+    def order(s: Source) -> tuple[int, float]:
+        r = rank.get(s.doc_type or "", s.rank + 10) if rank else s.rank
+        return r, -s.confidence
+
+    return min(sources, key=order, default=None)
+
+
+def _date(value: Any) -> str | None:
+    parsed = parse_date(value)
+    if parsed is None:
+        return None
+    d, full = parsed
+    return d.isoformat() if full else d.strftime("%Y-%m")
 
 
 def build_identity(ctx: ApplicantContext) -> dict[str, Any]:
-    return {}
+    if ctx.profile.subject == "organisation":
+        return _organisation(ctx)
+    out: dict[str, Any] = {}
+    name = _first(field_sources(ctx, "name", PERSON_TYPES, "姓名"))
+    if name is not None:
+        out["name"] = clean_name(name.value)
+    ids = field_sources(ctx, "id_number", PERSON_TYPES, "身份证号")
+    valid = [s for s in ids if id_valid(clean_id(s.value))]
+    idn = _first(valid) or _first(ids)
+    number = clean_id(idn.value) if idn is not None else None
+    if number:
+        out["id_number"] = number
+    derived_ok = number is not None and id_valid(number)
+    card = (DocType.ID_CARD,)
+    printed = _first(field_sources(ctx, "gender", card))
+    gender = clean_gender(printed.value) if printed else None
+    if gender is None and derived_ok:
+        gender = id_gender(number or "")
+    if gender is None:
+        other = _first([s for s in field_sources(ctx, "gender", PERSON_TYPES, "性别") if clean_gender(s.value)])
+        gender = clean_gender(other.value) if other else None
+    if gender:
+        out["gender"] = gender
+    printed = _first([s for s in field_sources(ctx, "birth_date", card) if _date(s.value)])
+    birth = _date(printed.value) if printed else None
+    if birth is None and derived_ok:
+        b = id_birth(number or "")
+        birth = b.isoformat() if b else None
+    if birth is None:
+        dated = [s for s in field_sources(ctx, "birth_date", PERSON_TYPES, "出生日期") if _date(s.value)]
+        full = [s for s in dated if len(_date(s.value) or "") == 10]
+        best = _first(full) or _first(dated)
+        birth = _date(best.value) if best else None
+    if birth:
+        out["birth_date"] = birth
+    return out
+
+
+def _organisation(ctx: ApplicantContext) -> dict[str, Any]:
+    """Licence first, then the form, other letters, then the roster."""
+    rank = {DocType.BUSINESS_LICENSE.value: 0, DocType.RECOMMENDATION_FORM.value: 1}
+    out: dict[str, Any] = {}
+    names = [s for s in field_sources(ctx, "org_name", ORG_TYPES, "机构名称")
+             if not (s.doc_type == DocType.APPLICATION_LETTER.value and from_other_org(ctx, s))]
+    name = _first(names, rank)
+    if name is not None:
+        out["name"] = out["org_name"] = clean_text(name.value)
+    codes = field_sources(ctx, "uscc", ORG_TYPES, "统一社会信用代码")
+    code = _first([s for s in codes if uscc.is_valid(clean_id(s.value))], rank) or _first(codes, rank)
+    if code is not None:
+        out["uscc"] = clean_id(code.value)
+    rep = _first(field_sources(ctx, "legal_representative", ORG_TYPES, "法定代表人"), rank)
+    if rep is not None:
+        out["legal_representative"] = clean_name(rep.value)
+    return out

@@ -1,0 +1,43 @@
+"""Fields that matter read with low confidence: the name and ID number on the ID card,
+the skill level and title level when the profile's qualification rule uses them, and the
+organisation's name and USCC on the licence of a filing. A human should look at them
+before anything built on them is trusted.
+
+The finding's confidence is the chance that the reading is wrong (1 - the field's
+confidence): how likely the look is needed.
+"""
+
+from __future__ import annotations
+
+from pipeline.messages import field_name
+from pipeline.types import DocType, Finding, Severity
+from validators.base import ApplicantContext
+from validators.common import LOW_FIELD_CONFIDENCE, doc_label, finding, present
+
+
+def _watched(ctx: ApplicantContext) -> dict[DocType, tuple[str, ...]]:
+    watched: dict[DocType, tuple[str, ...]] = {DocType.ID_CARD: ("name", "id_number")}
+    q = ctx.profile.qualification
+    if q is not None and q.skill_level_max is not None:
+        watched[DocType.SKILL_CERTIFICATE] = ("skill_level",)
+    if q is not None and q.title_level_min is not None:
+        watched[DocType.TITLE_CERTIFICATE] = ("title_level",)
+    if ctx.profile.subject == "organisation":
+        watched[DocType.BUSINESS_LICENSE] = ("org_name", "uscc")
+    return watched
+
+
+def check(ctx: ApplicantContext) -> list[Finding]:
+    findings = []
+    watched = _watched(ctx)
+    for doc in ctx.documents:
+        for key in watched.get(doc.type, ()):
+            fv = doc.fields.get(key)
+            if fv is None or not present(fv.value) or fv.confidence >= LOW_FIELD_CONFIDENCE:
+                continue
+            findings.append(finding(
+                "LOW_CONFIDENCE", Severity.WARNING,
+                f"{doc_label(doc.type)}上的{field_name(key)}“{fv.value}”识别置信度低（{fv.confidence:.2f}），请核对原件",
+                1 - fv.confidence, subject=key, documents=[doc.ref],
+                found=f"{fv.value}（置信度{fv.confidence:.2f}）"))
+    return findings
