@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -46,6 +45,7 @@ from pipeline.types import (
     PhotoInfo,
     Region,
     Report,
+    Seal,
     Severity,
     Stats,
 )
@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v2"
+STAGE_VERSION = "file-v3"
 
 # Types whose documents run over several pages or regions of one file.
 MULTI_PAGE_TYPES = {
@@ -121,12 +121,16 @@ def _upright_page(page: Page, image: np.ndarray, engine) -> tuple[Page, np.ndarr
     return page, turned
 
 
-def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageText, Classification]]]:
-    """Upright, split, read and classify one page: (page, [(text, class) per region])."""
+def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageText, Classification]], list[Seal]]:
+    """Upright, split, read and classify one page, and find its seals:
+    (page, [(text, class) per region], seals in page pixels)."""
+    from pipeline.seals import detect_seals
+
     image = np.asarray(Image.open(page.image_path).convert("RGB"))
     page, image = _upright_page(page, image, engine)
     regions = segment_page(image)
     page = page.model_copy(update={"regions": regions})
+    seals = detect_seals(image, page.number)
     out = []
     for region in regions:
         x0, y0, x1, y1 = (int(round(v)) for v in region.bbox)
@@ -147,16 +151,21 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
         text = PageText(file=page.file, page=page.number, region=region, lines=lines,
                         engine=engine_name, seconds=seconds)
         out.append((text, cls))
-    return page, out
+    return page, out, seals
 
 
 def _blank(text: PageText, cls: Classification) -> bool:
     return not text.lines and cls.type == DocType.OTHER
 
 
-def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classification]]) -> tuple[list[Document], list[Finding]]:
+def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classification]],
+                       seals: dict[int, list[Seal]] | None = None) -> tuple[list[Document], list[Finding]]:
     """Group classified regions into documents: a multi-page form's pages, both sides of
-    an ID card, and a form's continuation page (classified `other`) stay together."""
+    an ID card, and a form's continuation page (classified `other`) stay together. Each
+    document gets the seals lying in its regions."""
+    from pipeline.seals import seal_in_region
+
+    seals = seals or {}
     docs: list[Document] = []
     findings: list[Finding] = []
     content = [r for r in read if not _blank(*r)]
@@ -174,7 +183,9 @@ def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classificatio
              and (cls.type != DocType.ID_CARD or len(prev.texts) < 2))
             or (cls.type == DocType.OTHER and prev.type in MULTI_PAGE_TYPES and text.page != prev.pages[-1])
         )
+        region_seals = seal_in_region(seals.get(text.page, []), text.region.bbox)
         if joins and prev is not None:
+            prev.seals.extend(region_seals)
             prev.texts.append(text)
             if text.page not in prev.pages:
                 prev.pages.append(text.page)
@@ -184,7 +195,8 @@ def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classificatio
                 prev.cues.append(f"page {text.page}: continuation of {prev.type.value}")
             continue
         docs.append(Document(file=file.rel_path, pages=[text.page], type=cls.type,
-                             type_confidence=cls.confidence, texts=[text], cues=cls.cues))
+                             type_confidence=cls.confidence, texts=[text], cues=cls.cues,
+                             seals=region_seals))
     return docs, findings
 
 
@@ -202,12 +214,13 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
     pages, findings = render_file(f, work_dir, dpi=dpi)
     result = FileResult(file=f, findings=list(findings))
     read_all: list[tuple[PageText, Classification]] = []
+    page_seals: dict[int, list[Seal]] = {}
     if pages:
         engine = get_engine(ocr)
         faces = get_face_detector()
         for page in pages:
             try:
-                page, read = read_page(page, engine, faces)
+                page, read, page_seals[page.number] = read_page(page, engine, faces)
             except Exception as exc:  # an image the decoders accepted but OpenCV/OCR cannot use
                 log.warning("page %s#%d could not be read: %s", f.rel_path, page.number, exc)
                 result.findings.append(Finding(code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=0.9,
@@ -216,7 +229,7 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
                 continue
             result.pages.append(page)
             read_all.extend(read)
-    docs, doc_findings = assemble_documents(f, read_all)
+    docs, doc_findings = assemble_documents(f, read_all, page_seals)
     result.documents = docs
     result.findings.extend(doc_findings)
     result.ocr_seconds = round(sum(t.seconds for d in docs for t in d.texts if t.engine != "text_layer"), 3)
@@ -247,16 +260,22 @@ def _rebase(result: FileResult, f: BatchFile) -> FileResult:
 # ---------------------------------------------------------------- per applicant
 
 
-def _photo_info(docs: list[Document], files: dict[str, BatchFile]) -> PhotoInfo | None:
-    photos = [d for d in docs if d.type == DocType.PHOTO]
-    if not photos:
+def _photo_info(ctx: ApplicantContext) -> PhotoInfo | None:
+    """The report's photo facts: size, background, colour and faces of the ID photo."""
+    from validators.photo import photo_document, photo_facts, photo_image
+
+    doc = photo_document(ctx)
+    if doc is None:
         return None
-    d = max(photos, key=lambda x: x.type_confidence)
-    x0, y0, x1, y1 = d.texts[0].region.bbox
-    seen = [re.search(r"photo:faces=(\d+)", c) for c in d.cues]
-    faces = next((int(m.group(1)) for m in seen if m), None)
-    return PhotoInfo(file=d.file, width_px=int(x1 - x0), height_px=int(y1 - y0),
-                     faces=faces, file_bytes=files[d.file].size if d.file in files else None)
+    files = {f.rel_path: f for f in ctx.files}
+    x0, y0, x1, y1 = doc.texts[0].region.bbox if doc.texts else (0, 0, 0, 0)
+    info = PhotoInfo(file=doc.file, width_px=int(x1 - x0), height_px=int(y1 - y0),
+                     file_bytes=files[doc.file].size if doc.file in files else None)
+    image = photo_image(ctx, doc)
+    if image is not None:
+        facts = photo_facts(image)
+        info = info.model_copy(update={k: facts[k] for k in ("width_px", "height_px", "background", "color", "faces")})
+    return info
 
 
 def applicant_context(folder: ApplicantFolder, results: list[FileResult], profile: Profile,
@@ -282,11 +301,10 @@ def assess_applicant(ctx: ApplicantContext, results: list[FileResult], extra: li
     findings.extend(run_validators(ctx))
     findings.extend(extra)
     decision, risk, confidence = decide(findings, ctx.documents)
-    files = {f.rel_path: f for f in ctx.files}
     return ApplicantResult(
         key=ctx.key, decision=decision, risk=risk, confidence=confidence,
         identity=build_identity(ctx), documents=ctx.documents,
-        photo=_photo_info(ctx.documents, files), findings=findings,
+        photo=_photo_info(ctx), findings=findings,
         pages=[p for r in results for p in r.pages],
     )
 

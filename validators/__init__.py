@@ -22,8 +22,20 @@ log = logging.getLogger(__name__)
 VALIDATORS: dict[str, str] = {
     "classification": "validators.classification:check",
     "required_documents": "validators.required_documents:check",
+    "id_number": "validators.id_number:check",
+    "consistency": "validators.consistency:check",
+    "dates": "validators.dates:check",
+    "cert_numbers": "validators.cert_numbers:check",
+    "eligibility": "validators.eligibility:check",
+    "low_confidence": "validators.low_confidence:check",
+    "org_filing": "validators.org_filing:check",
+    "seal": "validators.seal:check",
+    "photo": "validators.photo:check",
 }
-BATCH_VALIDATORS: dict[str, str] = {}
+BATCH_VALIDATORS: dict[str, str] = {
+    "duplicates": "validators.duplicates:check_batch",
+    "photo_duplicates": "validators.photo_duplicates:check_batch",
+}
 
 
 def _load(target: str) -> Callable[..., Any]:

@@ -1,0 +1,478 @@
+"""Seal (公章) detection on page images by ink colour and ring shape.
+
+Reviewers reject most often for a missing or wrong seal, so this finds stamped seals
+without any model: ink is segmented by colour in Lab (red: a* high; blue: b* low), so a
+pink certificate background or a brown table under a phone photo is not ink; small gaps
+are closed with morphology; each blob is then kept only if it looks like a stamp: an
+outline (ellipse or square) that is covered by ink nearly all the way round, with a
+hollow middle (a filled red emblem or a red suit in a photo is not a seal). Long
+straight red lines (table rules, certificate frames) are removed first so a seal that
+touches one is still seen on its own.
+
+A grey photocopy turns a red seal grey: on a page without colour, mid-grey ink that is
+not black text is tried the same way, but only a strong ring is reported (colour
+"black", lower confidence). A seal cut by the page edge (骑缝章, or a page cropped too
+tightly) is reported with shape "other" and lower confidence.
+
+Everything runs on a copy scaled to at most 1200 px; boxes are mapped back to the
+pixels of the image given.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.types import BBox, Seal
+
+MAX_SIDE = 1200  # work size: a 42 mm seal is still ~80 px across on an A4 page
+MAX_PIXELS = 1200 * 900  # long images (stitched pages) are limited by area instead
+MIN_DIAMETER_FRAC = 0.06  # of the shorter side (~13 mm on A4): smaller blobs are text, marks
+MIN_DIAMETER_PX = 24  # at work size
+RED_A_MIN = 16  # Lab a* (8-bit units): faint seal ink ~19, pink background lines ~10, skin ~14
+BLUE_B_MAX = -28  # Lab b*: blue ink ~ -60, blue-grey labels ~ -35
+GREY_PAGE_CHROMA = 0.004  # share of chromatic pixels under which a page counts as grey
+N_ANGLES = 120
+
+
+@dataclass
+class _Ring:
+    """Evidence that a blob is a stamped seal outline."""
+
+    cx: float
+    cy: float
+    a: float  # half-width of the outline along its own x axis
+    b: float  # half-height
+    angle: float  # degrees, OpenCV ellipse convention
+    square: bool
+    coverage: float  # share of visible outline angles with ink on the rim
+    visible: float  # share of the outline inside the image
+    centre_fill: float  # ink share at 0.32-0.48 of the radius (a filled disc is ~1)
+    residual: float  # mean |r/r_fit - 1| of the blob's outer contour
+    ink: float  # ink share of the rim band
+
+
+def _to_rgb(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 4:
+        return np.ascontiguousarray(image[..., :3])
+    return image
+
+
+def _work_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """The image scaled to <= MAX_SIDE by an integer factor (OpenCV's fast area path,
+    which also keeps thin rings as faint strokes rather than dropping them)."""
+    h, w = image.shape[:2]
+    f = math.ceil(max(h, w) / MAX_SIDE)
+    if max(h, w) > 2 * min(h, w):  # a long image: keep its pages' seals big enough
+        f = math.ceil(math.sqrt(h * w / MAX_PIXELS))
+    if f <= 1:
+        return image, 1.0
+    small = cv2.resize(image, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    return small, (w // f) / w
+
+
+def _chroma(rgb: np.ndarray) -> np.ndarray:
+    """max - min channel, uint8: 0 on grey, high on saturated colour."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
+
+
+def ink_masks(rgb: np.ndarray) -> dict[str, np.ndarray]:
+    """Binary masks of red (and purple) and of blue ink, from Lab chroma.
+
+    Lab is computed only on pixels with some chroma (max - min channel > 18): a page is
+    mostly white paper and black text, so this is a few per cent of the pixels."""
+    h, w = rgb.shape[:2]
+    chroma = _chroma(rgb)
+    idx = np.flatnonzero(chroma > 18)
+    red = np.zeros(h * w, np.uint8)
+    blue = np.zeros(h * w, np.uint8)
+    if idx.size:
+        px = rgb.reshape(-1, 3)[idx].reshape(-1, 1, 3)
+        lab = cv2.cvtColor(px, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.int16)
+        a, b = lab[:, 1] - 128, lab[:, 2] - 128
+        red[idx] = ((a >= RED_A_MIN) & (b < a)) * 255  # orange/skin/gold have b* >= a*
+        blue[idx] = ((b <= BLUE_B_MAX) & (a < -b)) * 255
+    return {"red": red.reshape(h, w), "blue": blue.reshape(h, w)}
+
+
+def is_grey(rgb: np.ndarray) -> bool:
+    """True for a page without colour (photocopy, grey scan): chromatic pixels are rare."""
+    small, _ = _work_copy(_to_rgb(rgb))
+    if small.shape[0] * small.shape[1] > 400_000:
+        small = small[::2, ::2]
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    chromatic = (hsv[..., 1] > 60) & (hsv[..., 2] > 60)
+    return float(chromatic.mean()) < GREY_PAGE_CHROMA
+
+
+def _dark_ink_mask(rgb: np.ndarray) -> np.ndarray:
+    """Everything clearly darker than the paper (text, rules and grey seal ink)."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    paper = float(np.percentile(grey[::4, ::4], 90))
+    return ((grey < paper - 40).astype(np.uint8)) * 255
+
+
+def _remove_lines(mask: np.ndarray) -> np.ndarray:
+    """Long straight horizontal/vertical strokes (rules, frames) out of the mask.
+
+    Found on a half-size copy (a line survives a 2x max-pool), which is 4x cheaper.
+    A seal's own rim is curved: its straightest run is far shorter than `length`."""
+    h, w = mask.shape
+    half = cv2.resize(mask, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    half = (half > 0).astype(np.uint8) * 255
+    length = max(15, int(0.12 * min(h, w)))  # half-size pixels: 0.24 of the shorter side
+    # Thickened across first, so a line skewed by a scan (~2 degrees) stays one run.
+    horiz = cv2.morphologyEx(cv2.dilate(half, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    vert = cv2.morphologyEx(cv2.dilate(half, np.ones((1, 3), np.uint8)), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    lines = cv2.bitwise_and(cv2.bitwise_or(horiz, vert), half)
+    if not lines.any():
+        return mask
+    lines = cv2.resize(cv2.dilate(lines, np.ones((3, 3), np.uint8)), (w, h), interpolation=cv2.INTER_NEAREST)
+    return cv2.bitwise_and(mask, cv2.bitwise_not(lines))
+
+
+def _outline_radius(theta: np.ndarray, a: float, b: float, square: bool) -> np.ndarray:
+    """Distance from the centre to the outline along directions theta (outline frame)."""
+    c, s = np.abs(np.cos(theta)), np.abs(np.sin(theta))
+    if square:
+        return np.minimum(a / np.maximum(c, 1e-6), b / np.maximum(s, 1e-6))
+    return a * b / np.sqrt((b * c) ** 2 + (a * s) ** 2)
+
+
+def _dense_hull(pts: np.ndarray) -> np.ndarray:
+    """Convex hull vertices plus points every 2 px along its short edges; long edges
+    (a chord over a gap, or the cut of a half seal) add only their ends."""
+    hull = cv2.convexHull(pts).reshape(-1, 2).astype(np.float32)
+    if len(hull) < 3:
+        return pts
+    nxt = np.roll(hull, -1, axis=0)
+    lengths = np.hypot(*(nxt - hull).T)
+    limit = 0.15 * lengths.sum()
+    out = [hull]
+    for p, q, n in zip(hull, nxt, lengths, strict=True):
+        if 2 < n < limit:
+            t = np.arange(2, n, 2, dtype=np.float32)[:, None] / n
+            out.append(p + (q - p) * t)
+    dense = np.concatenate(out)
+    return dense if len(dense) >= 5 else pts
+
+
+def _ring_evidence(mask: np.ndarray, contour: np.ndarray, solid: np.ndarray | None = None) -> _Ring | None:
+    """Fit an outline to a blob's outer contour and measure how ring-like its ink is;
+    `solid` (default: the mask) is what counts as filling the middle."""
+    h, w = mask.shape
+    pts = contour.reshape(-1, 2).astype(np.float32)
+    # Contour points on the image border are the cut of a half seal, not its outline.
+    inner = pts[(pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)]
+    if len(inner) < 12:
+        return None
+    # Fit to the convex hull, not the contour: where the ring is broken (text or a QR
+    # code stamped over it) the contour dives inwards, the hull bridges the gap.
+    outline = _dense_hull(inner)
+    rect = cv2.minAreaRect(inner)
+    (rw, rh) = rect[1]
+    if min(rw, rh) < 4:
+        return None
+    area = cv2.contourArea(cv2.convexHull(pts))
+    rectangularity = area / max(rw * rh, 1.0)
+    square = rectangularity > 0.9 and len(inner) > 0.8 * len(pts)
+    if square:
+        (cx, cy), (aw, bh), angle = rect
+        a, b = aw / 2, bh / 2
+    else:
+        (cx, cy), (ea, eb), angle = cv2.fitEllipse(outline)
+        a, b = ea / 2, eb / 2
+    if not (a > 2 and b > 2) or max(a, b) / min(a, b) > 2.2:
+        return None
+    rad = math.radians(angle)
+    cos_r, sin_r = math.cos(rad), math.sin(rad)
+
+    def to_local(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        dx, dy = x - cx, y - cy
+        return dx * cos_r + dy * sin_r, -dx * sin_r + dy * cos_r
+
+    lx, ly = to_local(outline[:, 0], outline[:, 1])
+    r_pts = np.hypot(lx, ly)
+    r_fit = _outline_radius(np.arctan2(ly, lx), a, b, square)
+    residual = float(np.mean(np.abs(r_pts / np.maximum(r_fit, 1e-6) - 1)))
+
+    theta = np.linspace(0, 2 * np.pi, N_ANGLES, endpoint=False)
+    r_out = _outline_radius(theta, a, b, square)
+    fracs = np.linspace(0.80, 1.02, 12)
+    ux, uy = np.cos(theta), np.sin(theta)
+    # Local (outline-frame) points back to image coordinates.
+    px = cx + (ux[:, None] * cos_r - uy[:, None] * sin_r) * r_out[:, None] * fracs[None, :]
+    py = cy + (ux[:, None] * sin_r + uy[:, None] * cos_r) * r_out[:, None] * fracs[None, :]
+    inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+    visible_angle = inside[:, -1] & inside[:, 0]
+    visible = float(visible_angle.mean())
+    if visible < 0.3:
+        return None
+    xi, yi = np.clip(px, 0, w - 1).astype(int), np.clip(py, 0, h - 1).astype(int)
+    hit = (mask[yi, xi] > 0) & inside
+    coverage = float(hit[visible_angle].any(axis=1).mean()) if visible_angle.any() else 0.0
+    ink = float(hit[visible_angle].mean()) if visible_angle.any() else 0.0
+
+    # Middle: ink share between the star (0.27 r) and the ring text (0.55 r): a seal
+    # leaves it nearly empty, a filled emblem or a photo does not.
+    cf = np.linspace(0.32, 0.48, 5)
+    qx = cx + (ux[:, None] * cos_r - uy[:, None] * sin_r) * r_out[:, None] * cf[None, :]
+    qy = cy + (ux[:, None] * sin_r + uy[:, None] * cos_r) * r_out[:, None] * cf[None, :]
+    qin = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
+    qv = (mask if solid is None else solid)[np.clip(qy, 0, h - 1).astype(int), np.clip(qx, 0, w - 1).astype(int)] > 0
+    centre_fill = float(qv[qin].mean()) if qin.any() else 1.0
+    return _Ring(float(cx), float(cy), float(a), float(b), float(angle), square, coverage, visible,
+                 centre_fill, residual, ink)
+
+
+def _bbox_of(r: _Ring, w: int, h: int) -> tuple[float, float, float, float]:
+    """Axis-aligned box of the fitted outline, clipped to the image."""
+    rad = math.radians(r.angle)
+    c, s = abs(math.cos(rad)), abs(math.sin(rad))
+    if r.square:
+        hx, hy = r.a * c + r.b * s, r.a * s + r.b * c
+    else:
+        hx = math.sqrt((r.a * c) ** 2 + (r.b * s) ** 2)
+        hy = math.sqrt((r.a * s) ** 2 + (r.b * c) ** 2)
+    return (max(0.0, r.cx - hx), max(0.0, r.cy - hy), min(float(w), r.cx + hx), min(float(h), r.cy + hy))
+
+
+def _confidence(r: _Ring, grey: bool) -> float:
+    """From ring evidence: rim coverage, fit residual, ink on the rim, and how much shows."""
+    cov = min(1.0, max(0.0, (r.coverage - 0.6) / 0.35))
+    fit = min(1.0, max(0.0, 1 - r.residual / 0.12))
+    ink = min(1.0, r.ink / 0.35)
+    conf = 0.45 + 0.3 * cov + 0.15 * fit + 0.08 * ink
+    if r.visible < 0.9:
+        conf *= 0.8
+    if grey:
+        conf *= 0.75
+    return round(min(0.98, conf), 3)
+
+
+def _mean_hue_colour(rgb: np.ndarray, mask: np.ndarray) -> str:
+    """red, or other (purple, magenta) from the median hue of the ink."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    hue = hsv[..., 0][mask > 0].astype(np.int16)
+    if hue.size == 0:
+        return "red"
+    # Hue wraps at 180: measure the distance to pure red (0/180).
+    d = np.minimum(hue, 180 - hue)
+    return "red" if float(np.median(d)) <= 14 else "other"
+
+
+def _candidates(mask: np.ndarray, grey: bool, solid: np.ndarray | None = None) -> list[_Ring]:
+    """Blobs of the ink mask that pass size and ring tests."""
+    h, w = mask.shape
+    min_d = max(MIN_DIAMETER_PX, MIN_DIAMETER_FRAC * min(h, w))
+    if cv2.countNonZero(mask) < 2 * min_d:  # not even one thin ring's worth of ink
+        return []
+    clean = _remove_lines(mask)
+    k = max(3, int(round(min(h, w) / 220)) | 1)
+    closed = cv2.morphologyEx(clean, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    closed = cv2.dilate(closed, np.ones((3, 3), np.uint8))
+    # Outer boundaries of every blob, also of those inside another's hole (a seal
+    # inside a certificate's closed frame).
+    contours, hier = cv2.findContours(closed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    rings: list[_Ring] = []
+    for cnt, link in zip(contours, hier[0] if hier is not None else [], strict=False):
+        if link[3] != -1:
+            continue
+        x, y, bw, bh = cv2.boundingRect(cnt)
+        if max(bw, bh) < min_d or min(bw, bh) < 0.35 * min_d:
+            continue
+        r = _ring_evidence(closed, cnt, None if solid is None else cv2.bitwise_or(closed, solid))
+        if r is None or 2 * max(r.a, r.b) < min_d:
+            continue
+        need = 0.86 if grey else 0.72
+        if r.coverage < need or r.centre_fill > 0.45 or r.residual > (0.09 if grey else 0.14):
+            continue
+        if r.ink > 0.72:  # a stamped rim is thin; a badge's or a disc's edge band is full
+            continue
+        rings.append(r)
+    return rings
+
+
+HOUGH_SIDE = 420  # the grey path looks for circles on a copy this size
+
+
+def _radial_hits(mask: np.ndarray, cx: float, cy: float, radius: float,
+                 fracs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ink hits at N_ANGLES directions x radii (fractions of radius); and which lie inside."""
+    h, w = mask.shape
+    theta = np.linspace(0, 2 * np.pi, N_ANGLES, endpoint=False)
+    px = cx + np.cos(theta)[:, None] * radius * fracs[None, :]
+    py = cy + np.sin(theta)[:, None] * radius * fracs[None, :]
+    inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+    hit = mask[np.clip(py, 0, h - 1).astype(int), np.clip(px, 0, w - 1).astype(int)] > 0
+    return hit & inside, inside
+
+
+def _refine_centre(mask: np.ndarray, cx: float, cy: float, r: float,
+                   step: float) -> tuple[float, float, float]:
+    """Hough's centre is off by a pixel or two of its small copy, enough to miss a thin
+    ring on part of the circle: move it (and the radius) to where the most ink lies on
+    a thin rim."""
+    fracs = np.linspace(0.84, 1.08, 13)
+    best = (-1.0, cx, cy, r)
+    for _ in range(2):
+        _, bx, by, _ = best
+        for dx in (-step, 0.0, step):
+            for dy in (-step, 0.0, step):
+                hit, _ins = _radial_hits(mask, bx + dx, by + dy, r, fracs)
+                prof = hit.mean(axis=0)
+                i = int(np.argmax(prof))
+                if prof[i] > best[0]:
+                    best = (float(prof[i]), bx + dx, by + dy, r * float(fracs[i]))
+        step /= 2
+    return best[1], best[2], best[3]
+
+
+def _grey_rings(small: np.ndarray) -> list[_Ring]:
+    """Round seals on a page without colour: circle candidates from a Hough transform of
+    the dark ink (table rules removed), kept only when a thin rim of ink runs nearly all
+    the way round, apart from the ink outside it, around a mostly empty middle."""
+    h, w = small.shape[:2]
+    ink = _remove_lines(_dark_ink_mask(small))
+    min_r = max(MIN_DIAMETER_PX, MIN_DIAMETER_FRAC * min(h, w)) / 2
+    # Hough sees only blobs as large as a ring arc: text characters out (4-10x faster).
+    _n, labels, stats, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    big = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= min_r
+    big[0] = False
+    if not big.any():
+        return []
+    arcs = (big[labels] * 255).astype(np.uint8)
+    f = min(1.0, HOUGH_SIDE / max(h, w))
+    tiny = cv2.resize(arcs, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    tiny = cv2.GaussianBlur(tiny, (0, 0), 1.0)
+    circles = cv2.HoughCircles(tiny, cv2.HOUGH_GRADIENT, dp=1, minDist=max(4, 2 * min_r * f),
+                               param1=120, param2=18, minRadius=max(4, int(min_r * f)),
+                               maxRadius=max(6, int(0.2 * min(h, w) * f)))
+    if circles is None:
+        return []
+    inkd = cv2.dilate(ink, np.ones((3, 3), np.uint8))
+    fracs = np.linspace(0.80, 1.30, 26)  # steps of 0.02
+    rings: list[_Ring] = []
+    wide = np.linspace(0.80, 1.16, 13)
+    for x, y, r in circles[0][:30]:
+        # Cheap screen at Hough's centre with a wide rim band, before refining.
+        hit, inside = _radial_hits(inkd, x / f, y / f, r / f, wide)
+        if float(hit[inside[:, -1]].any(axis=1).mean()) < 0.85 if inside[:, -1].any() else True:
+            continue
+        cx, cy, rr = _refine_centre(inkd, x / f, y / f, r / f, 1.5 / f)
+        hit, inside = _radial_hits(inkd, cx, cy, rr, fracs)
+        vis = inside[:, 10]
+        visible = float(vis.mean())
+        if visible < 0.9:  # the grey path reports only whole, strong rings
+            continue
+        # The rim: the radius (0.84 .. 1.06 of Hough's) with the most ink all round.
+        best_i = 2 + int(np.argmax(hit[vis, 2:14].mean(axis=0)))
+        best = float(hit[vis, best_i - 2:best_i + 3].any(axis=1).mean())
+        if best < 0.9:
+            continue
+        outside = float(hit[vis, best_i + 6:best_i + 10].any(axis=1).mean())
+        rho = rr * fracs[best_i]
+        centre, cin = _radial_hits(ink, cx, cy, rho, np.linspace(0.32, 0.48, 5))
+        fill = float(centre[cin].mean()) if cin.any() else 1.0
+        if outside > best - 0.35 or fill > 0.45:
+            continue
+        if any(math.hypot(cx - o.cx, cy - o.cy) < 0.5 * max(rho, o.a) for o in rings):
+            continue
+        ink_share = float(hit[vis, best_i - 2:best_i + 3].mean())
+        rings.append(_Ring(float(cx), float(cy), float(rho), float(rho), 0.0, False, best, visible,
+                           fill, 0.02, ink_share))
+    return rings
+
+
+def detect_seals(image: np.ndarray, page: int = 1) -> list[Seal]:
+    """Seals on an RGB page image (or a region crop); boxes in that image's pixels."""
+    rgb = _to_rgb(np.asarray(image))
+    small, scale = _work_copy(rgb)
+    h, w = small.shape[:2]
+    found: list[tuple[_Ring, str, bool]] = []
+    masks = ink_masks(small)
+    # Strong colour of any hue fills an emblem's middle (gold star and bar on red), dark
+    # cloth a badge's; a seal's middle is paper, pale pattern, or some thin text.
+    solid = ((_chroma(small) > 70) | (cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) < 90)).astype(np.uint8) * 255
+    for name, mask in masks.items():
+        for r in _candidates(mask, grey=False, solid=solid):
+            colour = "blue" if name == "blue" else _mean_hue_colour(small, _ring_mask(mask, r))
+            found.append((r, colour, False))
+    if not found and is_grey(small):
+        found.extend((r, "black", True) for r in _grey_rings(small))
+    # A broken ring can leave its inner text as a blob of its own: keep the outer seal.
+    found.sort(key=lambda t: -max(t[0].a, t[0].b))
+    kept: list[tuple[_Ring, str, bool]] = []
+    for item in found:
+        r = item[0]
+        if not any(math.hypot(r.cx - k.cx, r.cy - k.cy) < 0.8 * max(k.a, k.b) for k, _, _ in kept):
+            kept.append(item)
+    seals = []
+    for r, colour, grey in kept:
+        x0, y0, x1, y1 = _bbox_of(r, w, h)
+        bbox: BBox = (round(x0 / scale, 1), round(y0 / scale, 1), round(x1 / scale, 1), round(y1 / scale, 1))
+        if r.visible < 0.9:
+            shape = "other"  # cut by the edge: 骑缝章 or a cropped page
+        elif r.square:
+            shape = "square"
+        else:
+            shape = "round" if min(r.a, r.b) / max(r.a, r.b) >= 0.85 else "oval"
+        seals.append(Seal(page=page, bbox=bbox, shape=shape, color=colour, confidence=_confidence(r, grey)))
+    return seals
+
+
+def _ring_mask(mask: np.ndarray, r: _Ring) -> np.ndarray:
+    """The ink of the mask inside the fitted outline."""
+    m = np.zeros_like(mask)
+    cv2.ellipse(m, ((r.cx, r.cy), (2 * r.a, 2 * r.b), r.angle), 255, -1)
+    return cv2.bitwise_and(mask, m)
+
+
+def seal_in_region(seals: list[Seal], region_bbox: BBox) -> list[Seal]:
+    """The seals whose centre lies inside a region (to give each document its seals)."""
+    x0, y0, x1, y1 = region_bbox
+    out = []
+    for s in seals:
+        if s.bbox is None:
+            continue
+        cx, cy = (s.bbox[0] + s.bbox[2]) / 2, (s.bbox[1] + s.bbox[3]) / 2
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            out.append(s)
+    return out
+
+
+def ink_stats(image: np.ndarray, seal: Seal) -> dict[str, float]:
+    """Colour statistics of a seal's ink: a stamp's ink varies with pressure and paper,
+    a seal pasted in digitally is one flat colour (tiny std)."""
+    rgb = _to_rgb(np.asarray(image))
+    if seal.bbox is None:
+        return {"pixels": 0.0, "std": 0.0, "mean_l": 0.0}
+    x0, y0, x1, y1 = (int(round(v)) for v in seal.bbox)
+    crop = rgb[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
+    if crop.size == 0:
+        return {"pixels": 0.0, "std": 0.0, "mean_l": 0.0}
+    masks = ink_masks(crop)
+    mask = masks["blue"] if seal.color == "blue" else masks["red"]
+    if seal.color in ("black", None) or not mask.any():
+        mask = _dark_ink_mask(crop)
+    # Only the core of strokes: anti-aliased edges vary even on a pasted seal. The spread
+    # of lightness (robust: 1.4826 x MAD) is what pressure and ink amount change.
+    core = cv2.erode(mask, np.ones((3, 3), np.uint8), iterations=2)
+    if cv2.countNonZero(core) < 50:
+        core = cv2.erode(mask, np.ones((3, 3), np.uint8))
+    if cv2.countNonZero(core) < 50:
+        core = mask
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB)
+    light = lab[..., 0][core > 0].astype(np.float32)
+    if light.size == 0:
+        return {"pixels": 0.0, "std": 0.0, "mean_l": 0.0}
+    mad = float(np.median(np.abs(light - np.median(light)))) * 1.4826
+    return {"pixels": float(light.size), "std": round(mad, 2), "mean_l": float(light.mean())}
