@@ -13,6 +13,7 @@ from models import OCR_ENGINES, UnknownEngineError
 from models.ocr import OcrEngine, get_engine, normalize_text
 from pipeline.samples.fonts import font
 from pipeline.types import OcrLine
+from validators.common import distance
 
 TITLE = "职业技能等级证书"
 ID_NUMBER = "44010619900101123X"
@@ -40,16 +41,6 @@ def render_page(
         draw.text((x, y), text, font=f, fill=(20, 20, 20))
         drawn.append((text, draw.textbbox((x, y), text, font=f)))
     return np.array(img), drawn
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def iou(a: tuple, b: tuple) -> float:
@@ -90,7 +81,7 @@ def check_reading(lines: list[OcrLine], drawn: list[tuple[str, tuple]]) -> None:
     assert any(ID_NUMBER in t for t in texts), texts
     expected = "".join(normalize_text(t) for t, _ in drawn)
     got = "".join(texts)
-    accuracy = 1 - edit_distance(expected, got) / len(expected)
+    accuracy = 1 - distance(expected, got) / len(expected)
     assert accuracy >= 0.9, (accuracy, texts)
     for ln in lines:
         assert 0.0 <= ln.confidence <= 1.0
@@ -105,7 +96,7 @@ def check_reading(lines: list[OcrLine], drawn: list[tuple[str, tuple]]) -> None:
     for text, box in drawn:
         best = max(lines, key=lambda ln, box=box: iou(ln.bbox, box))
         assert iou(best.bbox, box) >= 0.6, (text, best.text, best.bbox, box)
-        assert edit_distance(best.text, normalize_text(text)) <= 1, (text, best.text)
+        assert distance(best.text, normalize_text(text)) <= 1, (text, best.text)
 
 
 # ---------------------------------------------------------------- normalisation
