@@ -1,0 +1,88 @@
+"""The local file system store: the default backend."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.storage.base import StorageError
+
+
+class LocalStore:
+    """A folder; keys are relative paths inside it, and nothing outside is reachable."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        self.url = str(self.root)
+
+    @classmethod
+    def from_url(cls, url: str) -> LocalStore:
+        return cls(url[len("file://"):] if url.startswith("file://") else url)
+
+    def path(self, key: str) -> Path:
+        """The file of a key; refuses keys that would leave the root."""
+        p = (self.root / key.lstrip("/")).resolve()
+        if p != self.root and self.root not in p.parents:
+            raise StorageError(f"key outside the store: {key!r}")
+        return p
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise StorageError(f"no such object: {key}") from exc
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        dest = self.path(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        base = self.path(prefix) if prefix else self.root
+        if base.is_file():
+            yield base.relative_to(self.root).as_posix()
+            return
+        if not base.is_dir():
+            return
+        for p in sorted(base.rglob("*")):
+            if p.is_file():
+                yield p.relative_to(self.root).as_posix()
+
+    def download(self, key: str, dest: Path) -> Path:
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(self.path(key), dest)
+        except FileNotFoundError as exc:
+            raise StorageError(f"no such object: {key}") from exc
+        return dest
+
+    def upload(self, src: Path, key: str) -> None:
+        dest = self.path(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
