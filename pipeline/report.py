@@ -69,6 +69,8 @@ THUMB_QUALITY = 60
 EVIDENCE_MAX_SIDE = 1200
 EVIDENCE_QUALITY = 80
 PHOTO_MAX_SIDE = 400
+PAGE_MAX_SIDE = 1600  # pages/: what the web UI shows, field boxes scaled onto it
+PAGE_QUALITY = 75
 MAX_CUES = 10
 LOW_FIELD_CONFIDENCE = 0.6  # shown in red in the HTML fields table
 MAX_EVIDENCE_PER_FINDING = 3
@@ -189,8 +191,11 @@ def document_to_dict(doc: Document) -> dict[str, Any]:
     return d
 
 
-def applicant_to_dict(a: ApplicantResult, photo_evidence: str | None = None) -> dict[str, Any]:
-    """An applicant in contract shape (pages and texts are internal, left out)."""
+def applicant_to_dict(a: ApplicantResult, photo_evidence: str | None = None,
+                      page_images: dict[str, str] | None = None) -> dict[str, Any]:
+    """An applicant in contract shape; OCR texts are internal and left out. `pages` (an
+    addition to the contract) lists each rendered page with its image under pages/ and
+    the pixel size its bboxes refer to."""
     photo: dict[str, Any] | None = None
     if a.photo is not None:
         photo = _jsonable(a.photo.model_dump())
@@ -205,10 +210,16 @@ def applicant_to_dict(a: ApplicantResult, photo_evidence: str | None = None) -> 
         "documents": [document_to_dict(d) for d in a.documents],
         "photo": photo,
         "findings": [finding_to_dict(f) for f in a.findings],
+        "pages": [
+            {"file": p.file, "page": p.number, "width": p.width, "height": p.height,
+             "rotation": p.rotation, "image": (page_images or {}).get(f"{p.file}#{p.number}")}
+            for p in a.pages
+        ],
     }
 
 
-def report_to_dict(report: Report, photo_evidence: dict[str, str] | None = None) -> dict[str, Any]:
+def report_to_dict(report: Report, photo_evidence: dict[str, str] | None = None,
+                   page_images: dict[str, str] | None = None) -> dict[str, Any]:
     """The contract's report.json as a dict, same input -> same output, key order fixed.
 
     Applicants are sorted by key so the worker completion order never shows through.
@@ -229,7 +240,7 @@ def report_to_dict(report: Report, photo_evidence: dict[str, str] | None = None)
         "skipped": [{"path": k.path, "reason": k.reason} for k in report.skipped],
         "findings": [finding_to_dict(f) for f in report.findings],
         "applicants": [
-            applicant_to_dict(a, photo_evidence.get(a.key))
+            applicant_to_dict(a, photo_evidence.get(a.key), page_images)
             for a in sorted(report.applicants, key=lambda a: a.key)
         ],
     }
@@ -505,6 +516,7 @@ class _Images:
     thumbs: dict[str, str] = dataclasses.field(default_factory=dict)  # ref -> data URI
     evidence: dict[int, list[str]] = dataclasses.field(default_factory=dict)  # finding idx
     photo: str | None = None
+    pages: dict[str, str] = dataclasses.field(default_factory=dict)  # ref -> pages/...jpg
     written: list[Path] = dataclasses.field(default_factory=list)
 
 
@@ -593,6 +605,14 @@ def _render_one(
         t.thumbnail(THUMB_BOX)
         data = base64.b64encode(_jpeg(t, THUMB_QUALITY)).decode("ascii")
         res.thumbs[f"{page.file}#{page.number}"] = "data:image/jpeg;base64," + data
+        # The page as the reviewer sees it in the web UI; bboxes are in page pixels, so
+        # report.json gives the page's width and height beside the image.
+        full = im.copy()
+        full.thumbnail((PAGE_MAX_SIDE, PAGE_MAX_SIDE * 4))
+        rel = f"pages/{folder}/{_page_image_name(page)}"
+        _atomic_write(out_dir / rel, _jpeg(full, PAGE_QUALITY))
+        res.written.append(out_dir / rel)
+        res.pages[f"{page.file}#{page.number}"] = rel
         return
     if kind == "evidence":
         i, f, page_no, name = arg
@@ -609,6 +629,14 @@ def _render_one(
     _atomic_write(out_dir / rel, _jpeg(_cut(im, page, arg, PHOTO_MAX_SIDE), 85))
     res.written.append(out_dir / rel)
     res.photo = rel
+
+
+def _page_image_name(page: Page) -> str:
+    """A unique, safe file name for a page: the file's name, a short hash of its path
+    (two files may share a name in subfolders) and the page number."""
+    stem = safe_name(Path(page.file).stem, "page", 40)
+    tag = sha1(page.file.encode("utf-8")).hexdigest()[:6]
+    return f"{stem}_{tag}_p{page.number}.jpg"
 
 
 def _photo_doc(a: ApplicantResult) -> Document | None:
@@ -945,7 +973,7 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
     """Write evidence/, queue.csv, queue.xlsx, report.html, then report.json.
 
     Findings' `evidence` lists are filled on copies; the caller's Report is unchanged.
-    Returns {"json", "csv", "xlsx", "html", "evidence"} -> path."""
+    Returns {"json", "csv", "xlsx", "html", "evidence", "pages"} -> path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(out_dir)
@@ -971,10 +999,12 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
 
     thumbs: dict[str, str] = {}
     photos: dict[str, str] = {}
+    page_images: dict[str, str] = {}
     written: set[Path] = set(batch_imgs.written)
     applicants: list[ApplicantResult] = []
     for a, imgs in zip(report.applicants, rendered, strict=True):
         thumbs.update(imgs.thumbs)
+        page_images.update(imgs.pages)
         written.update(imgs.written)
         if imgs.photo:
             photos[a.key] = imgs.photo
@@ -989,13 +1019,15 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
         "xlsx": out_dir / "queue.xlsx",
         "html": out_dir / "report.html",
         "evidence": out_dir / "evidence",
+        "pages": out_dir / "pages",
     }
     _atomic_write(paths["csv"], queue_csv_bytes(final))
     _atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
     _atomic_write(paths["html"], report_html(final, thumbs, photos).encode("utf-8"))
-    data = json.dumps(report_to_dict(final, photos), ensure_ascii=False, indent=2)
+    data = json.dumps(report_to_dict(final, photos, page_images), ensure_ascii=False, indent=2)
     _atomic_write(paths["json"], (data + "\n").encode("utf-8"))
     _prune_evidence(paths["evidence"], written)
+    _prune_evidence(out_dir / "pages", written)
     return paths
 
 

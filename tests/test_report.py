@@ -315,6 +315,7 @@ EXPECTED_ORDER = ["003_张三", "004 赵六 (复印)", "002_王五", "001_李四
 
 def test_report_json_matches_schema(out) -> None:
     _, paths = out
+    out_dir = paths["json"].parent
     data = json.loads(paths["json"].read_text(encoding="utf-8"))
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
@@ -333,7 +334,15 @@ def test_report_json_matches_schema(out) -> None:
     assert idc["fields"]["id_number"]["bbox"] == [100.0, 300.1, 900.0, 350.0]
     assert idc["fields"]["birth_date"]["bbox"] is None
     assert idc["cues"][:2] == ["居民身份证", "公民身份号码"] and len(idc["cues"]) <= 10
-    assert "texts" not in idc and "pages" not in a1
+    assert "texts" not in idc
+    # pages: each rendered page with the pixel size its bboxes refer to, and its image
+    # under pages/ (None where the page image could not be read).
+    for page in a1["pages"]:
+        assert page["width"] > 0 and page["height"] > 0
+        if page["image"] is not None:
+            assert page["image"].startswith("pages/001_李四/")
+            assert (out_dir / page["image"]).is_file()
+    assert sum(p["image"] is not None for p in a1["pages"]) >= 2
     assert "cues" not in a1["documents"][1]  # none given, none written
     assert a1["photo"]["evidence"].startswith("evidence/001_李四/")
     a3 = next(a for a in data["applicants"] if a["key"] == "003_张三")
