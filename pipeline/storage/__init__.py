@@ -9,7 +9,7 @@ matters to whoever asks for that scheme.
 
 from __future__ import annotations
 
-from pipeline.storage.base import StorageError, Store
+from pipeline.storage.base import ObjectInfo, StorageError, Store, TransientStorageError
 
 # scheme -> "module:factory"; the factory takes the URL and returns a Store.
 BACKENDS: dict[str, str] = {
@@ -20,7 +20,9 @@ BACKENDS: dict[str, str] = {
 
 def scheme_of(url: str) -> str:
     head, sep, _ = str(url).partition("://")
-    return head.lower() if sep and head.isalpha() and len(head) > 1 else "file"
+    # RFC 3986 scheme (s3 has a digit); one letter is a Windows drive (C://), not a scheme.
+    ok = sep and len(head) > 1 and head[0].isalpha() and all(c.isalnum() or c in "+.-" for c in head)
+    return head.lower() if ok else "file"
 
 
 def open_store(url: str) -> Store:
@@ -38,4 +40,4 @@ def open_store(url: str) -> Store:
     return obj(str(url))  # type: ignore[operator]
 
 
-__all__ = ["BACKENDS", "Store", "StorageError", "open_store", "scheme_of"]
+__all__ = ["BACKENDS", "ObjectInfo", "Store", "StorageError", "TransientStorageError", "open_store", "scheme_of"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -13,6 +14,16 @@ class StorageError(RuntimeError):
 
 class TransientStorageError(StorageError):
     """A failure worth retrying (timeout, connection reset, 5xx)."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One stored object: its key, size in bytes, and a tag that changes when its content
+    does (S3 ETag; size and mtime for local files), so a sync can skip unchanged objects."""
+
+    key: str
+    size: int
+    etag: str
 
 
 @runtime_checkable
@@ -31,6 +42,14 @@ class Store(Protocol):
 
     def list(self, prefix: str = "") -> Iterator[str]:
         """Keys under `prefix`, recursively, sorted."""
+        ...
+
+    def list_info(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Like `list`, with size and content tag."""
+        ...
+
+    def stat(self, key: str) -> ObjectInfo:
+        """Size and content tag of one object; StorageError if it is missing."""
         ...
 
     def download(self, key: str, dest: Path) -> Path:

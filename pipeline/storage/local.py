@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.storage.base import StorageError
+from pipeline.storage.base import ObjectInfo, StorageError
 
 
 class LocalStore:
@@ -63,13 +63,29 @@ class LocalStore:
             if p.is_file():
                 yield p.relative_to(self.root).as_posix()
 
+    def stat(self, key: str) -> ObjectInfo:
+        p = self.path(key)
+        try:
+            st = p.stat()
+        except FileNotFoundError as exc:
+            raise StorageError(f"no such object: {key}") from exc
+        return ObjectInfo(key=key, size=st.st_size, etag=f"{st.st_size:x}-{st.st_mtime_ns:x}")
+
+    def list_info(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        for key in self.list(prefix):
+            yield self.stat(key)
+
     def download(self, key: str, dest: Path) -> Path:
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.part")
         try:
-            shutil.copyfile(self.path(key), dest)
+            shutil.copyfile(self.path(key), tmp)
+            os.replace(tmp, dest)
         except FileNotFoundError as exc:
             raise StorageError(f"no such object: {key}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
         return dest
 
     def upload(self, src: Path, key: str) -> None:
