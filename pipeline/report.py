@@ -165,6 +165,11 @@ def _seal_dict(s: Seal) -> dict[str, Any]:
         d["color"] = s.color
     d["text"] = s.text
     d["confidence"] = _r(s.confidence) or 0.0
+    # Additions to the contract: how sure the ring reading is, and the inner text.
+    if s.text_confidence is not None:
+        d["text_confidence"] = _r(s.text_confidence)
+    if s.inner_text:
+        d["inner_text"] = s.inner_text
     return d
 
 

@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v3"
+STAGE_VERSION = "file-v4"
 
 # Types whose documents run over several pages or regions of one file.
 MULTI_PAGE_TYPES = {
@@ -124,17 +124,20 @@ def _upright_page(page: Page, image: np.ndarray, engine) -> tuple[Page, np.ndarr
 def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageText, Classification]], list[Seal]]:
     """Upright, split, read and classify one page, and find its seals:
     (page, [(text, class) per region], seals in page pixels)."""
-    from pipeline.seals import detect_seals
+    from pipeline.seals import detect_seals, read_seal_text, suppress_seal_ink
 
     image = np.asarray(Image.open(page.image_path).convert("RGB"))
     page, image = _upright_page(page, image, engine)
     regions = segment_page(image)
     page = page.model_copy(update={"regions": regions})
-    seals = detect_seals(image, page.number)
+    seals = [read_seal_text(image, s, engine) for s in detect_seals(image, page.number)]
+    # Text under a seal is read with the seal's ink taken out (the seal's own ring text
+    # was read above, from the unwrapped ring).
+    ocr_image = suppress_seal_ink(image, seals) if seals and not page.text_layer else image
     out = []
     for region in regions:
         x0, y0, x1, y1 = (int(round(v)) for v in region.bbox)
-        crop = image[y0:y1, x0:x1]
+        crop = ocr_image[y0:y1, x0:x1]
         t0 = time.perf_counter()
         if page.text_layer:
             # The same normalisation OCR lines get (full-width punctuation, 〇...).
@@ -146,7 +149,7 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
             engine_name = engine.name
         seconds = time.perf_counter() - t0
         n_chars = sum(len(line.text.strip()) for line in lines)
-        faces = face_detector.detect(crop) if n_chars <= 40 else []
+        faces = face_detector.detect(image[y0:y1, x0:x1]) if n_chars <= 40 else []
         cls = classify_region(_offset(lines, -x0, -y0), (x1 - x0, y1 - y0), faces)
         text = PageText(file=page.file, page=page.number, region=region, lines=lines,
                         engine=engine_name, seconds=seconds)
@@ -347,8 +350,16 @@ def process_files(batch: Batch, opts: RunOptions, progress: Callable[[BatchFile]
     return results
 
 
-def build_report(batch: Batch, results: dict[str, FileResult], opts: RunOptions, seconds: float) -> Report:
-    """Per-applicant and batch checks over the read files, then the report."""
+# What `assess_applicant` needs for one applicant: its context, file results and the
+# findings from outside it (roster pairing, cross-applicant checks).
+ApplicantWork = tuple[ApplicantContext, list[FileResult], list[Finding]]
+
+
+def prepare_applicants(batch: Batch, results: dict[str, FileResult],
+                       opts: RunOptions) -> tuple[list[ApplicantWork], list[Finding]]:
+    """Roster pairing and the cross-applicant checks: each applicant's assessment input
+    (independent of the others from here on, so a flow can fan them out) and the batch's
+    own findings."""
     from pipeline.roster import load_roster, pair_roster
     from validators import run_batch_validators
 
@@ -364,10 +375,21 @@ def build_report(batch: Batch, results: dict[str, FileResult], opts: RunOptions,
     contexts = [applicant_context(a, per_file[a.key], profile, opts.batch_date, rows.get(a.key))
                 for a in batch.applicants]
     cross = run_batch_validators(contexts)
-    applicants = [
-        assess_applicant(ctx, per_file[ctx.key], roster_findings.get(ctx.key, []) + cross.get(ctx.key, []))
-        for ctx in contexts
-    ]
+    work = [(ctx, per_file[ctx.key], roster_findings.get(ctx.key, []) + cross.get(ctx.key, []))
+            for ctx in contexts]
+    return work, batch_findings
+
+
+def build_report(batch: Batch, results: dict[str, FileResult], opts: RunOptions, seconds: float) -> Report:
+    """Per-applicant and batch checks over the read files, then the report."""
+    work, batch_findings = prepare_applicants(batch, results, opts)
+    applicants = [assess_applicant(*w) for w in work]
+    return finish_report(batch, results, opts, applicants, batch_findings, seconds)
+
+
+def finish_report(batch: Batch, results: dict[str, FileResult], opts: RunOptions,
+                  applicants: list[ApplicantResult], batch_findings: list[Finding], seconds: float) -> Report:
+    """The report from the assessed applicants (in batch order) and the batch findings."""
     stats = Stats(
         applicants=len(applicants),
         files=sum(len(a.files) for a in batch.applicants),

@@ -21,6 +21,7 @@ pixels of the image given.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import cv2
@@ -476,3 +477,169 @@ def ink_stats(image: np.ndarray, seal: Seal) -> dict[str, float]:
         return {"pixels": 0.0, "std": 0.0, "mean_l": 0.0}
     mad = float(np.median(np.abs(light - np.median(light)))) * 1.4826
     return {"pixels": float(light.size), "std": round(mad, 2), "mean_l": float(light.mean())}
+
+
+# ---------------------------------------------------------------- seal text and suppression
+
+SEAL_TEXT_BAND = (0.52, 0.95)  # radii (share of the outline) of the ring text
+INNER_TEXT_BAND = (0.33, 0.68)  # below the centre: 人事专用章, a number
+SEAL_PAD = 0.08  # share of the seal's size added around its box for suppression
+MIN_READ_RADIUS_PX = 40  # smaller seals are not read: too few pixels per character
+
+
+def seal_ink_image(rgb: np.ndarray, colour: str | None) -> np.ndarray:
+    """A grey image of the seal's ink alone, dark on white: black text of the page under a
+    red seal has no a* and vanishes. A grey (photocopied) seal has only darkness to go by,
+    so there the page's own text stays in."""
+    rgb = _to_rgb(rgb)
+    if colour in ("black", None):
+        return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    strength = -(lab[..., 2] - 128) if colour == "blue" else lab[..., 1] - 128
+    return np.clip(255 - (strength - 5) * 6, 0, 255).astype(np.uint8)
+
+
+def _longest_run(ink_cols: np.ndarray, max_gap: int) -> tuple[int, int] | None:
+    """The longest stretch of ink columns allowing gaps up to `max_gap` (between
+    characters); a stray piece of inner text beyond a wider gap is left out."""
+    idx = np.flatnonzero(ink_cols)
+    if idx.size == 0:
+        return None
+    best, start = (idx[0], idx[0]), idx[0]
+    for prev, cur in zip(idx[:-1], idx[1:], strict=True):
+        if cur - prev > max_gap:
+            if prev - start > best[1] - best[0]:
+                best = (start, prev)
+            start = cur
+    if idx[-1] - start > best[1] - best[0]:
+        best = (start, idx[-1])
+    return int(best[0]), int(best[1])
+
+
+def unwrap_seal(image: np.ndarray, seal: Seal) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ring text unwrapped into a straight strip (outer edge up, read left to right
+    as the characters run clockwise) and the inner horizontal text, both as grey ink
+    images; None for a seal too small or cut by the edge.
+
+    The strip starts in the middle of the widest arc without ink (where a round seal's
+    text leaves its gap, at the bottom unless the stamp was turned)."""
+    if seal.bbox is None or seal.shape in ("other", "square"):
+        return None
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = seal.bbox
+    a, b = (x1 - x0) / 2, (y1 - y0) / 2
+    if min(a, b) < MIN_READ_RADIUS_PX:
+        return None
+    pad = 0.05 * max(a, b)
+    cx0, cy0 = max(0, int(x0 - pad)), max(0, int(y0 - pad))
+    cx1, cy1 = min(w, int(math.ceil(x1 + pad))), min(h, int(math.ceil(y1 + pad)))
+    ink = seal_ink_image(np.asarray(image)[cy0:cy1, cx0:cx1], seal.color)
+    cx, cy = (x0 + x1) / 2 - cx0, (y0 + y1) / 2 - cy0
+    r0, r1 = SEAL_TEXT_BAND
+    # Angular ink profile of the text band: 0 = top, clockwise.
+    n_ang = 720
+    th = np.linspace(-math.pi, math.pi, n_ang, endpoint=False)
+    rs = np.linspace(r0, r1 - 0.08, 10)
+    px = cx + np.outer(np.sin(th), rs * a)
+    py = cy - np.outer(np.cos(th), rs * b)
+    ih, iw = ink.shape
+    vals = ink[np.clip(py, 0, ih - 1).astype(int), np.clip(px, 0, iw - 1).astype(int)] < 128
+    prof = vals.any(axis=1)
+    if prof.all() or not prof.any():
+        start_th = -math.pi  # no gap (or no ink): start at the bottom
+    else:
+        doubled = np.concatenate([prof, prof])
+        best_len, best_end, run = 0, 0, 0
+        for i, v in enumerate(doubled):
+            run = 0 if v else run + 1
+            if run > best_len:
+                best_len, best_end = run, i
+        start_th = th[(best_end - best_len // 2) % n_ang]
+    r_mid = (a + b) / 2
+    sw = max(32, int(2 * math.pi * r_mid * (r0 + r1) / 2))
+    sh = max(16, int(r_mid * (r1 - r0)))
+    tt = start_th + np.linspace(0, 2 * math.pi, sw, endpoint=False)
+    rr = np.linspace(r1, r0, sh)
+    mx = (cx + np.outer(rr, np.sin(tt)) * a).astype(np.float32)
+    my = (cy - np.outer(rr, np.cos(tt)) * b).astype(np.float32)
+    strip = cv2.remap(ink, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    run_ = _longest_run((strip < 128).sum(axis=0) > 0, max_gap=int(0.9 * sh))
+    if run_ is not None:
+        strip = strip[:, max(0, run_[0] - sh // 4): run_[1] + sh // 4]
+    iy0, iy1 = int(cy + INNER_TEXT_BAND[0] * b), int(cy + INNER_TEXT_BAND[1] * b)
+    ix0, ix1 = int(cx - 0.62 * a), int(cx + 0.62 * a)
+    inner = ink[max(0, iy0):max(0, iy1), max(0, ix0):max(0, ix1)]
+    return strip, inner
+
+
+def _recognize(engine: object, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """Line recognition without detection where the engine offers it, else a full read."""
+    rgb = [cv2.cvtColor(c, cv2.COLOR_GRAY2RGB) if c.ndim == 2 else c for c in crops]
+    rec = getattr(engine, "recognize_lines", None)
+    if rec is not None:
+        return list(rec(rgb))
+    out = []
+    for c in rgb:
+        lines = engine.read(c)  # type: ignore[attr-defined]
+        text = "".join(line.text for line in lines)
+        conf = min((line.confidence for line in lines), default=0.0)
+        out.append((text, float(conf)))
+    return out
+
+
+def read_seal_text(image: np.ndarray, seal: Seal, engine: object) -> Seal:
+    """The seal with its ring text (the organisation) and inner text read by OCR on the
+    unwrapped ring. Unreadable seals come back unchanged (text None): a missing reading
+    is never taken as a mismatch."""
+    try:
+        parts = unwrap_seal(np.asarray(image), seal)
+    except (cv2.error, ValueError):
+        return seal
+    if parts is None:
+        return seal
+    strip, inner = parts
+    crops = [strip] + ([inner] if inner.size and (inner < 128).any() else [])
+    try:
+        read = _recognize(engine, crops)
+    except Exception:  # a recogniser failure costs the seal's text, not the page
+        return seal
+    ring_text, ring_conf = read[0]
+    ring_text = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9（）()]", "", ring_text)
+    inner_text = None
+    if len(read) > 1 and read[1][1] >= 0.6:
+        inner_text = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", read[1][0]) or None
+    if len(ring_text) < 2:
+        return seal.model_copy(update={"inner_text": inner_text}) if inner_text else seal
+    return seal.model_copy(update={"text": ring_text, "text_confidence": round(float(ring_conf), 3),
+                                   "inner_text": inner_text})
+
+
+def suppress_seal_ink(image: np.ndarray, seals: list[Seal]) -> np.ndarray:
+    """A copy of the page with the seals' coloured ink turned to paper, so the OCR of the
+    text under a seal reads the black strokes alone (PaddleOCR issues 7526, 4629).
+
+    Inside each (padded) seal box, a pixel of red ink takes its red channel as grey
+    level: red ink on paper is bright there, black text stays dark, and text seen through
+    the ink keeps its darkness. Blue ink takes the blue channel. Grey seals are left
+    alone: their ink cannot be told from text by colour."""
+    coloured = [s for s in seals if s.bbox is not None and s.color in ("red", "blue", "other")]
+    rgb = _to_rgb(np.asarray(image))
+    if not coloured:
+        return rgb
+    out = rgb.copy()
+    h, w = rgb.shape[:2]
+    for s in coloured:
+        x0, y0, x1, y1 = s.bbox  # type: ignore[misc]
+        pad = SEAL_PAD * max(x1 - x0, y1 - y0)
+        bx0, by0 = max(0, int(x0 - pad)), max(0, int(y0 - pad))
+        bx1, by1 = min(w, int(math.ceil(x1 + pad))), min(h, int(math.ceil(y1 + pad)))
+        if bx1 <= bx0 or by1 <= by0:
+            continue
+        crop = out[by0:by1, bx0:bx1]
+        masks = ink_masks(crop)
+        mask = masks["blue"] if s.color == "blue" else masks["red"]
+        mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+        chan = crop[..., 2] if s.color == "blue" else crop[..., 0]
+        sel = mask > 0
+        crop[sel] = np.repeat(chan[sel][:, None], 3, axis=1)
+    return out

@@ -172,8 +172,10 @@ class Seal(BaseModel):
     bbox: BBox | None
     shape: str | None = None  # round | oval | square | other
     color: str | None = None  # red | blue | black | other
-    text: str | None = None
+    text: str | None = None  # the ring text: the organisation, as OCR read it
     confidence: float = Field(ge=0, le=1)
+    text_confidence: float | None = None  # the recogniser's score of `text`
+    inner_text: str | None = None  # horizontal text inside: 人事专用章, a number
 
 
 class Classification(BaseModel):

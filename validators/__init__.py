@@ -30,6 +30,7 @@ VALIDATORS: dict[str, str] = {
     "low_confidence": "validators.low_confidence:check",
     "org_filing": "validators.org_filing:check",
     "seal": "validators.seal:check",
+    "seal_text": "validators.seal_text:check",
     "photo": "validators.photo:check",
 }
 BATCH_VALIDATORS: dict[str, str] = {

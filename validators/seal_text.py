@@ -1,0 +1,102 @@
+"""SEAL_TEXT_MISMATCH: the seal on a document names another organisation than the one
+that issued it (a borrowed seal, a form stamped by a friend's company).
+
+The ring text is read by OCR on the unwrapped seal (`pipeline.seals.read_seal_text`, in
+the runner). Curved, small, often faded text reads with gaps and slips, so the check
+is lenient on purpose: the reading is compared with the issuing organisation (employer
+on a work certificate or form, school on a diploma, issuer on a certificate) by the
+best of
+
+- `same_org` (abbreviations, one name inside the other),
+- character overlap after trying every rotation of the reading (the start of a ring's
+  text is a guess: the widest gap in the ink),
+
+and a finding is raised only when the reading is confident and shares little with the
+name. An unread seal is never a mismatch.
+"""
+
+from __future__ import annotations
+
+from pipeline.messages import DOC_TYPE_NAMES
+from pipeline.types import DocType, Document, Finding, Seal, Severity
+from validators.base import ApplicantContext
+from validators.common import clean_org, distance, finding, same_org
+
+# Which field names the organisation whose seal a document should bear.
+ISSUER_FIELDS: dict[DocType, tuple[str, ...]] = {
+    DocType.WORK_CERTIFICATE: ("employer",),
+    DocType.RECOMMENDATION_FORM: ("employer", "org_name"),
+    DocType.APPLICATION_LETTER: ("org_name", "employer"),
+    DocType.DIPLOMA: ("school",),
+    DocType.DEGREE: ("school",),
+    DocType.SKILL_CERTIFICATE: ("issuer",),
+    DocType.TITLE_CERTIFICATE: ("issuer",),
+    DocType.EXAMINER_CARD: ("issuer",),
+}
+MIN_TEXT_CONFIDENCE = 0.85  # recogniser score of the ring text
+MIN_FIELD_CONFIDENCE = 0.7
+MIN_TEXT_CHARS = 4
+MATCH_SIMILARITY = 0.5  # at or above: the same organisation read with slips
+
+
+def similarity(read: str, name: str) -> float:
+    """1 - edit distance / length of the name, at the best rotation of the reading (and
+    of the reading against any same-length window, so extra ring characters such as a
+    number do not count against it)."""
+    a, b = clean_org(read), clean_org(name)
+    if not a or not b:
+        return 0.0
+    best = 0.0
+    for k in range(len(a)):
+        rot = a[k:] + a[:k]
+        best = max(best, 1 - distance(rot, b) / max(len(b), 1))
+        if len(rot) > len(b):
+            best = max(best, 1 - distance(rot[: len(b)], b) / len(b))
+        if best >= 1.0:
+            break
+    return max(0.0, best)
+
+
+def _issuers(doc: Document) -> list[tuple[str, float]]:
+    out = []
+    for key in ISSUER_FIELDS.get(doc.type, ()):
+        fv = doc.fields.get(key)
+        if fv is not None and isinstance(fv.value, str) and fv.value.strip():
+            out.append((fv.value.strip(), fv.confidence))
+    return out
+
+
+def _check_seal(doc: Document, seal: Seal, issuers: list[tuple[str, float]]) -> Finding | None:
+    text = seal.text or ""
+    if len(clean_org(text)) < MIN_TEXT_CHARS or (seal.text_confidence or 0.0) < MIN_TEXT_CONFIDENCE:
+        return None
+    trusted = [(n, c) for n, c in issuers if c >= MIN_FIELD_CONFIDENCE]
+    if not trusted:
+        return None
+    scores = [(similarity(text, n), n, c) for n, c in trusted]
+    if any(same_org(text, n) for n, _ in trusted) or max(s for s, _, _ in scores) >= MATCH_SIMILARITY:
+        return None
+    sim, name, name_conf = max(scores)
+    conf = (seal.text_confidence or 0.0) * name_conf * seal.confidence
+    conf *= min(1.0, (MATCH_SIMILARITY - sim) / 0.25)  # a near miss is less sure
+    label = DOC_TYPE_NAMES.get(doc.type.value, doc.type.value)
+    return finding(
+        "SEAL_TEXT_MISMATCH", Severity.ERROR,
+        f"{label}上印章文字为“{text}”，与出具单位“{name}”不符",
+        min(0.95, conf), subject=doc.type.value, documents=[f"{doc.file}#{seal.page}"],
+        expected=name, found=text,
+    )
+
+
+def check(ctx: ApplicantContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for doc in ctx.documents:
+        issuers = _issuers(doc)
+        if not issuers:
+            continue
+        for seal in doc.seals:
+            f = _check_seal(doc, seal, issuers)
+            if f is not None:
+                findings.append(f)
+                break  # one finding per document: a second seal says the same
+    return findings
