@@ -154,8 +154,61 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    print("certriage: the reviewers' web UI is not built yet; open report.html in the output folder", file=sys.stderr)
-    return 2
+    """The reviewers' web UI over a run's outputs (a folder or s3://…)."""
+    from pipeline.storage import StorageError
+    from pipeline.web.db import Database, default_db_url
+
+    db_url = args.db or default_db_url(args.dir)
+    try:
+        import uvicorn
+
+        from pipeline.web.app import create_app
+
+        app = create_app(args.dir, db_url, secure_cookies=True if args.secure_cookies else None)
+    except (StorageError, OSError, ValueError) as exc:
+        print(f"certriage: cannot serve {args.dir}: {exc}", file=sys.stderr)
+        return 2
+    if Database(db_url).count_users() == 0:
+        print(f"certriage: no reviewers yet; add one with: certriage users add NAME --db '{db_url}'",
+              file=sys.stderr)
+    print(f"serving {args.dir} on http://{args.host}:{args.port}/ (database {db_url})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning",
+                proxy_headers=True)
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Reviewer accounts in the serve database: add (or --update a password), list."""
+    import getpass
+
+    from pipeline.web.auth import MIN_PASSWORD_CHARS, hash_password
+    from pipeline.web.db import Database, default_db_url
+
+    if not args.db and not args.dir:
+        print("certriage: give --dir <out dir> (its default database) or --db <SQLAlchemy URL>", file=sys.stderr)
+        return 2
+    db = Database(args.db or default_db_url(args.dir))
+    if args.users_command == "list":
+        for u in db.users():
+            print(f"{u.name}\t{'active' if u.active else 'disabled'}\t{u.created_at:%Y-%m-%d}")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            print("certriage: the passwords differ", file=sys.stderr)
+            return 2
+    if len(password) < MIN_PASSWORD_CHARS:
+        print(f"certriage: a password needs at least {MIN_PASSWORD_CHARS} characters", file=sys.stderr)
+        return 2
+    try:
+        db.add_user(args.name, hash_password(password), replace=args.update)
+    except ValueError as exc:
+        print(f"certriage: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} {'updated' if args.update else 'added'} in {db.url}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,11 +247,27 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("profiles", help="list the bundled rule profiles")
     pr.set_defaults(func=cmd_profiles)
 
-    s = sub.add_parser("serve", help="the reviewers' web UI over a run's outputs (not built yet)")
-    s.add_argument("dir")
+    s = sub.add_parser("serve", help="the reviewers' web UI over a run's outputs")
+    s.add_argument("dir", help="the run's --out: a folder or s3://bucket/prefix/")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--db", default=None, help="SQLAlchemy URL of the reviews database (default: "
+                   "<dir>/reviews.sqlite3; for s3:// ./certriage-reviews.sqlite3)")
+    s.add_argument("--secure-cookies", action="store_true",
+                   help="mark the session cookie Secure (behind an https proxy)")
     s.set_defaults(func=cmd_serve)
+
+    u = sub.add_parser("users", help="reviewer accounts of the web UI")
+    usub = u.add_subparsers(dest="users_command", required=True)
+    ua = usub.add_parser("add", help="add a reviewer (prompts for the password)")
+    ua.add_argument("name")
+    ul = usub.add_parser("list", help="list the reviewers")
+    for sp in (ua, ul):
+        sp.add_argument("--dir", default=None, help="the run's out dir: use its default database")
+        sp.add_argument("--db", default=None, help="SQLAlchemy URL of the reviews database")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    ua.add_argument("--update", action="store_true", help="set a new password for an existing user")
+    u.set_defaults(func=cmd_users)
     return p
 
 

@@ -1,0 +1,504 @@
+"""A run's outputs as the web UI reads them: report.json and its images, through a Store.
+
+Everything is read through `pipeline.storage.open_store`, so a local folder and an
+``s3://`` prefix look the same here. The report is kept in memory and read again when
+it is older than `reload_s` and has changed (a re-run of the batch). Only files that
+the report itself points at (page images, evidence crops) can be served: that set is
+the allow-list of the file route, so no crafted path reaches anything else.
+
+The view helpers turn the report's dicts into what the templates show: reasons in
+Chinese words, overlay boxes in percent of the page, masked ID and phone numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.messages import (
+    describe,
+    doc_type_name,
+    field_name,
+    format_value,
+    mask_id,
+    ref_label,
+    severity_word,
+)
+from pipeline.report import DECISION_RANK, LOW_FIELD_CONFIDENCE, SEVERITY_RANK
+from pipeline.storage import StorageError, Store
+from pipeline.types import Finding
+
+REPORT_KEY = "report.json"
+SERVABLE_PREFIXES = ("evidence/", "pages/")
+MAX_REASONS = 3
+SECRET_FIELDS = frozenset({"id_number", "phone"})  # masked until the reviewer reveals
+SECRET_ROSTER_COLUMNS = frozenset({"身份证号", "联系方式", "联系电话"})
+
+# The consistency table: person fields the documents and the roster both carry.
+COMPARE_FIELDS: list[tuple[str, str]] = [
+    ("name", "姓名"), ("gender", "性别"), ("id_number", "身份证号"), ("birth_date", "出生日期"),
+    ("ethnicity", "民族"), ("political_status", "政治面貌"), ("education_level", "文化程度"),
+    ("work_years", "工作年限"), ("email", "电子邮箱"), ("occupation", "从事职业"),
+    ("occupations", "申报职业"), ("phone", "联系方式"), ("employer", "工作单位"),
+    ("address", "通讯地址"),
+]
+ORG_COMPARE_FIELDS: list[tuple[str, str]] = [
+    ("org_name", "机构名称"), ("uscc", "统一社会信用代码"), ("legal_representative", "法定代表人"),
+    ("address", "注册地址"), ("org_type", "机构类型"), ("occupations", "申报职业"),
+]
+
+_KEY_OK = re.compile(r"^[^\x00-\x1f\\]+$")
+
+
+def safe_key(key: str) -> str | None:
+    """`key` when it is a plain relative path under evidence/ or pages/, else None.
+
+    The allow-list already stops anything the report does not name; this refuses the
+    obvious attacks (``..``, absolute paths, backslashes, control characters) before any
+    storage backend sees them."""
+    if not key or not _KEY_OK.match(key) or key.startswith("/") or ":" in key.split("/", 1)[0]:
+        return None
+    parts = key.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    if not key.startswith(SERVABLE_PREFIXES):
+        return None
+    return key
+
+
+def finding_model(d: dict[str, Any]) -> Finding:
+    """A report finding back as the pipeline's model, for `describe`."""
+    return Finding.model_validate({k: d.get(k) for k in Finding.model_fields if d.get(k) is not None})
+
+
+def reason_text(d: dict[str, Any]) -> str:
+    try:
+        return describe(finding_model(d))
+    except ValueError:
+        return str(d.get("message") or d.get("code") or "")
+
+
+def by_severity(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(findings, key=lambda f: SEVERITY_RANK.get(str(f.get("severity")), 3))
+
+
+def queue_sort_key(a: dict[str, Any]) -> tuple[int, float, str]:
+    """The order of queue.csv (pipeline.report.queue_order), on report dicts."""
+    return (DECISION_RANK.get(a.get("decision"), 3), -round(float(a.get("risk") or 0.0), 3),
+            str(a.get("key")))
+
+
+def parse_ref(ref: str) -> tuple[str, int]:
+    file, sep, page = ref.rpartition("#")
+    if not sep:
+        return ref, 1
+    try:
+        return file, max(int(page), 1)
+    except ValueError:
+        return ref, 1
+
+
+def mask_phone(s: str) -> str:
+    """138****5678: the usual Chinese phone mask (first 3 and last 4 digits shown)."""
+    n = len(s)
+    if n >= 8:
+        return s[:3] + "*" * (n - 7) + s[-4:]
+    if n > 4:
+        return "*" * (n - 4) + s[-4:]
+    return "*" * n
+
+
+def mask_value(key: str, value: Any) -> str:
+    text = format_value(value, key)
+    if key in ("phone", "联系方式", "联系电话"):
+        return mask_phone(text)
+    return mask_id(text)
+
+
+@dataclass
+class Run:
+    """One loaded report: applicants in queue order, and the files it points at."""
+
+    report: dict[str, Any]
+    digest: str
+    applicants: list[dict[str, Any]] = field(default_factory=list)
+    by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_report(cls, report: dict[str, Any], digest: str) -> Run:
+        apps = sorted(report.get("applicants") or [], key=queue_sort_key)
+        files: set[str] = set()
+        for a in apps:
+            for p in a.get("pages") or []:
+                if p.get("image"):
+                    files.add(p["image"])
+            photo = a.get("photo") or {}
+            if photo.get("evidence"):
+                files.add(photo["evidence"])
+            for f in a.get("findings") or []:
+                files.update(f.get("evidence") or [])
+        for f in report.get("findings") or []:
+            files.update(f.get("evidence") or [])
+        allowed = frozenset(k for k in files if isinstance(k, str) and safe_key(k))
+        return cls(report=report, digest=digest, applicants=apps,
+                   by_key={a["key"]: a for a in apps}, files=allowed)
+
+    @property
+    def is_org(self) -> bool:
+        return str(self.report.get("profile", "")).endswith("org-filing")
+
+
+class RunSource:
+    """The report of one out dir/URL, re-read when it changes (at most every reload_s)."""
+
+    def __init__(self, store: Store, reload_s: float = 30.0) -> None:
+        self.store = store
+        self.reload_s = reload_s
+        self._lock = threading.Lock()
+        self._run: Run | None = None
+        self._checked = 0.0
+
+    def get(self) -> Run:
+        with self._lock:
+            now = time.monotonic()
+            if self._run is None or now - self._checked > self.reload_s:
+                data = self.store.read_bytes(REPORT_KEY)
+                digest = hashlib.sha256(data).hexdigest()
+                if self._run is None or digest != self._run.digest:
+                    self._run = Run.from_report(json.loads(data), digest)
+                self._checked = now
+            return self._run
+
+    def read_file(self, run: Run, key: str) -> bytes | None:
+        """The bytes of a page image or evidence crop the report names, else None."""
+        k = safe_key(key)
+        if k is None or k not in run.files:
+            return None
+        try:
+            return self.store.read_bytes(k)
+        except StorageError:
+            return None
+
+
+# ---------------------------------------------------------------- queue
+
+
+def top_reasons(a: dict[str, Any], n: int = MAX_REASONS) -> tuple[list[str], int]:
+    """The first `n` reasons in words (errors first, duplicates dropped) and how many more."""
+    texts = list(dict.fromkeys(reason_text(f) for f in by_severity(a.get("findings") or [])))
+    return texts[:n], max(len(texts) - n, 0)
+
+
+def codes_of(apps: Iterable[dict[str, Any]]) -> list[str]:
+    return sorted({f["code"] for a in apps for f in a.get("findings") or [] if f.get("code")})
+
+
+def matches(a: dict[str, Any], decision: str, code: str, q: str, status: str,
+            reviewed: dict[str, Any]) -> bool:
+    """The queue filters: pipeline decision, finding code, name/ID/key search, and
+    whether a reviewer has decided yet (status: pending, done, or a review decision)."""
+    if decision and a.get("decision") != decision:
+        return False
+    if code and not any(f.get("code") == code for f in a.get("findings") or []):
+        return False
+    if status:
+        r = reviewed.get(a["key"])
+        if status == "pending" and r is not None:
+            return False
+        if status == "done" and r is None:
+            return False
+        if status not in ("pending", "done") and (r is None or r.decision != status):
+            return False
+    if q:
+        q = q.strip().upper()
+        ident = a.get("identity") or {}
+        hay = [str(a.get("key", "")), str(ident.get("name") or ""), str(ident.get("id_number") or "")]
+        if not any(q in h.upper() for h in hay):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- applicant page
+
+
+@dataclass
+class Box:
+    kind: str  # field | seal | photo | page
+    left: float
+    top: float
+    width: float
+    height: float
+    label: str
+    findings: list[int] = field(default_factory=list)
+    low: bool = False
+
+    @property
+    def style(self) -> str:
+        return (f"left:{self.left:.3f}%;top:{self.top:.3f}%;"
+                f"width:{self.width:.3f}%;height:{self.height:.3f}%")
+
+
+@dataclass
+class PageView:
+    ref: str
+    file: str
+    number: int
+    width: int
+    height: int
+    image: str | None
+    boxes: list[Box] = field(default_factory=list)
+    findings: list[int] = field(default_factory=list)  # findings about the whole page
+    docs: list[str] = field(default_factory=list)  # document types on the page, in words
+
+
+def _pct_box(bbox: Sequence[float] | None, w: float, h: float) -> tuple[float, float, float, float] | None:
+    if not bbox or len(bbox) != 4 or w <= 0 or h <= 0:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        return None
+    x0, x1 = sorted((max(0.0, min(x0, w)), max(0.0, min(x1, w))))
+    y0, y1 = sorted((max(0.0, min(y0, h)), max(0.0, min(y1, h))))
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return None
+    return 100 * x0 / w, 100 * y0 / h, 100 * (x1 - x0) / w, 100 * (y1 - y0) / h
+
+
+def _finding_targets(f: dict[str, Any]) -> tuple[str, str | None]:
+    """What a finding points at on its pages: a field, the seals, the photo, or the page."""
+    code = str(f.get("code", ""))
+    if code.startswith("SEAL_"):
+        return "seal", None
+    if code.startswith("PHOTO_") or code == "DUPLICATE_PHOTO_IN_BATCH":
+        return "photo", None
+    subject = f.get("subject")
+    if code == "LEVEL_INSUFFICIENT":
+        return "field", "skill_level"
+    if code == "CERT_NUMBER_INVALID" or code == "DUPLICATE_CERT_IN_BATCH":
+        return "field", subject or "certificate_number"
+    if code in ("ID_NUMBER_INVALID", "ID_NUMBER_MISMATCH", "DUPLICATE_ID_IN_BATCH"):
+        return "field", "id_number"
+    if code == "ID_CARD_EXPIRED":
+        return "field", "valid_to"
+    if subject and subject in _FIELD_KEYS:
+        return "field", subject
+    return "page", None
+
+
+_FIELD_KEYS = frozenset({k for k, _ in COMPARE_FIELDS + ORG_COMPARE_FIELDS} | {
+    "valid_from", "valid_to", "issuing_authority", "school", "major", "study_start", "study_end",
+    "issue_date", "certificate_number", "job_type", "skill_level", "issuer", "specialty",
+    "title_name", "title_level", "card_number", "role", "department", "position", "start_date",
+    "work_summary", "fill_date", "established_date",
+})
+
+
+def page_views(a: dict[str, Any], findings: list[dict[str, Any]]) -> list[PageView]:
+    """Every page of the applicant with its overlay boxes; each box lists the findings
+    (by index into `findings`) it is evidence of, so clicking a finding lights it up."""
+    pages: dict[str, PageView] = {}
+    for p in a.get("pages") or []:
+        ref = f"{p['file']}#{p['page']}"
+        pages[ref] = PageView(ref=ref, file=p["file"], number=int(p["page"]),
+                              width=int(p.get("width") or 0), height=int(p.get("height") or 0),
+                              image=p.get("image"))
+    photo_file = (a.get("photo") or {}).get("file")
+
+    # Which findings point where.
+    wants: dict[str, list[tuple[int, str, str | None]]] = {}
+    for i, f in enumerate(findings):
+        kind, key = _finding_targets(f)
+        for r in f.get("documents") or []:
+            file, page = parse_ref(r)
+            wants.setdefault(f"{file}#{page}", []).append((i, kind, key))
+
+    for d in a.get("documents") or []:
+        for pno in d.get("pages") or [1]:
+            pv = pages.get(f"{d['file']}#{pno}")
+            if pv is not None:
+                pv.docs.append(doc_type_name(d.get("type")))
+        for key, fv in (d.get("fields") or {}).items():
+            pv = pages.get(f"{d['file']}#{fv.get('page') or (d.get('pages') or [1])[0]}")
+            if pv is None:
+                continue
+            pct = _pct_box(fv.get("bbox"), pv.width, pv.height)
+            if pct is None:
+                continue
+            conf = float(fv.get("confidence") or 0.0)
+            label = f"{field_name(key)} {conf:.2f}"
+            hits = [i for i, kind, k in wants.get(pv.ref, []) if kind == "field" and k == key]
+            pv.boxes.append(Box("field", *pct, label=label, findings=hits,
+                                low=conf < LOW_FIELD_CONFIDENCE))
+        for s in d.get("seals") or []:
+            pv = pages.get(f"{d['file']}#{s.get('page') or 1}")
+            if pv is None:
+                continue
+            pct = _pct_box(s.get("bbox"), pv.width, pv.height)
+            if pct is None:
+                continue
+            hits = [i for i, kind, _ in wants.get(pv.ref, []) if kind == "seal"]
+            pv.boxes.append(Box("seal", *pct, label=f"公章 {float(s.get('confidence') or 0):.2f}",
+                                findings=hits))
+        if d.get("type") == "photo" and d.get("file") == photo_file:
+            pv = pages.get(f"{d['file']}#{(d.get('pages') or [1])[0]}")
+            # report.json keeps no region per document: a photo that is its own file's
+            # only document fills that page; one cut out of a larger page is not boxed.
+            if pv is not None and sum(1 for x in a["documents"] if x["file"] == d["file"]) == 1:
+                hits = [i for i, kind, _ in wants.get(pv.ref, []) if kind == "photo"]
+                pv.boxes.append(Box("photo", 0.5, 0.5, 99.0, 99.0, label="证件照", findings=hits))
+
+    # A finding with nothing to box on a page it names lights the whole page.
+    for ref, pv in pages.items():
+        boxed = {i for b in pv.boxes for i in b.findings}
+        pv.findings = [i for i, _, _ in wants.get(ref, []) if i not in boxed]
+    return list(pages.values())
+
+
+@dataclass
+class FieldRow:
+    key: str
+    name: str
+    value: str
+    confidence: float
+    low: bool
+    secret: int | None  # index into the reveal list, when masked
+    page: int | None
+
+
+@dataclass
+class DocView:
+    file: str
+    label: str
+    type_name: str
+    type_code: str
+    type_confidence: float
+    pages: list[int]
+    ref: str
+    fields: list[FieldRow]
+    seals: int
+
+
+class Secrets:
+    """The full values behind masked cells, handed out only by the logged reveal route."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+
+    def add(self, value: str) -> int:
+        if value in self.values:
+            return self.values.index(value)
+        self.values.append(value)
+        return len(self.values) - 1
+
+
+def doc_views(a: dict[str, Any], secrets: Secrets) -> list[DocView]:
+    out = []
+    for d in a.get("documents") or []:
+        rows = []
+        for key, fv in (d.get("fields") or {}).items():
+            text = format_value(fv.get("value"), key)
+            conf = float(fv.get("confidence") or 0.0)
+            secret = None
+            if key in SECRET_FIELDS and text:
+                secret = secrets.add(text)
+                text = mask_value(key, fv.get("value"))
+            if key == "work_summary" and len(text) > 80:
+                text = text[:79] + f"…（共{len(format_value(fv.get('value'), key))}字）"
+            rows.append(FieldRow(key=key, name=field_name(key), value=text, confidence=conf,
+                                 low=conf < LOW_FIELD_CONFIDENCE, secret=secret, page=fv.get("page")))
+        pages = list(d.get("pages") or [1])
+        out.append(DocView(file=d["file"], label=ref_label(d["file"]), type_name=doc_type_name(d.get("type")),
+                           type_code=str(d.get("type")), type_confidence=float(d.get("type_confidence") or 0),
+                           pages=pages, ref=f"{d['file']}#{pages[0]}", fields=rows,
+                           seals=len(d.get("seals") or [])))
+    return out
+
+
+@dataclass
+class Cell:
+    text: str
+    secret: int | None = None
+    differs: bool = False
+
+
+@dataclass
+class Comparison:
+    columns: list[str]  # "汇总表" first when the report has the roster row, then documents
+    rows: list[tuple[str, list[Cell]]]
+    has_roster: bool
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", "", s).upper()
+
+
+def comparison(a: dict[str, Any], is_org: bool, secrets: Secrets) -> Comparison:
+    """The roster row beside each document's values, field by field; a cell that
+    differs from the others of its row is marked.
+
+    report.json carries the roster row only when the pipeline adds it as
+    ``applicant["roster"]`` ({column: value}); without it the table shows the documents
+    and the identity the pipeline settled on."""
+    fields = ORG_COMPARE_FIELDS if is_org else COMPARE_FIELDS
+    roster = a.get("roster") if isinstance(a.get("roster"), dict) else None
+    identity = a.get("identity") or {}
+    docs = [d for d in a.get("documents") or []
+            if any(k in (d.get("fields") or {}) for k, _ in fields)]
+    columns = (["汇总表"] if roster is not None else []) + ["认定信息"] + [
+        f"{doc_type_name(d.get('type'))}（{ref_label(d['file'])}）" for d in docs]
+    rows: list[tuple[str, list[Cell]]] = []
+    for key, column in fields:
+        values: list[str] = []
+        if roster is not None:
+            v = roster.get(column)
+            if v is None and column == "联系方式":
+                v = roster.get("联系电话")
+            values.append(format_value(v, key) if v is not None else "")
+        values.append(format_value(identity.get(key), key) if identity.get(key) is not None else "")
+        for d in docs:
+            fv = (d.get("fields") or {}).get(key)
+            values.append(format_value(fv.get("value"), key) if fv else "")
+        if not any(values):
+            continue
+        present = [_norm(v) for v in values if v]
+        common = max(set(present), key=present.count)
+        cells = []
+        for v in values:
+            cell = Cell(text=v, differs=bool(v) and _norm(v) != common and len(set(present)) > 1)
+            if v and (key in SECRET_FIELDS):
+                cell.secret = secrets.add(v)
+                cell.text = mask_value(key, v)
+            cells.append(cell)
+        rows.append((column, cells))
+    return Comparison(columns=columns, rows=rows, has_roster=roster is not None)
+
+
+def finding_views(a: dict[str, Any], run: Run) -> list[dict[str, Any]]:
+    """The applicant's findings, errors first, in words, with their page references
+    (pages of another applicant link to that applicant)."""
+    own = {f"{p['file']}#{p['page']}" for p in a.get("pages") or []}
+    out = []
+    for f in by_severity(a.get("findings") or []):
+        refs = []
+        for r in f.get("documents") or []:
+            file, page = parse_ref(r)
+            ref = f"{file}#{page}"
+            other = None
+            if ref not in own:
+                owner = file.split("/", 1)[0]
+                other = owner if owner in run.by_key and owner != a["key"] else None
+            refs.append({"ref": ref, "label": ref_label(r), "own": ref in own, "other": other})
+        evidence = [e for e in f.get("evidence") or [] if e in run.files]
+        out.append({"code": f.get("code"), "severity": f.get("severity"),
+                    "severity_word": severity_word(f.get("severity")), "text": reason_text(f),
+                    "message": f.get("message"), "confidence": f.get("confidence"),
+                    "refs": refs, "evidence": evidence, "raw": f})
+    return out
