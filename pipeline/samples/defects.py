@@ -10,7 +10,12 @@ measured against what the profile really asks.
 
 Each defective applicant gets exactly one defect (a duplicate ID takes two applicants);
 kinds are dealt round-robin from a per-seed shuffle so they spread evenly, and the
-whole draw depends only on (seed, profile, rate).
+whole draw depends only on (seed, profile, rate, family).
+
+Two families of kinds: `rules` (below: identity, roster, eligibility, documents), the
+default and what every batch with a defect rate had before; `forgery` (seals, photos,
+duplicate pages, pasted fields: pipeline.samples.forgery), dealt only when asked for;
+`all` deals both.
 """
 
 from __future__ import annotations
@@ -25,6 +30,14 @@ from stdnum.cn import ric
 
 from pipeline.profile import Profile, load_profile
 from pipeline.samples.documents import DocSpec, add_years, iso, ym
+from pipeline.samples.forgery import (
+    FORGERY_DEFECTS,
+    FORGERY_INJECTORS,
+    FORGERY_PAIR_KINDS,
+    forgery_applies,
+    forgery_kinds,
+    pair_applies,
+)
 from pipeline.samples.generator import ApplicantSpec, BatchSpec
 from pipeline.samples.people import (
     REFERENCE_DATE,
@@ -36,8 +49,9 @@ from pipeline.samples.people import (
     region_valid_in,
 )
 
-# kind -> (code, subject) it must raise. Order is the deal order before the shuffle.
-DEFECTS: dict[str, tuple[str, str | None]] = {
+# kind -> (code, subject) it must raise (None: no finding, seal_over_text). Order is the
+# deal order before the shuffle.
+DEFECTS: dict[str, tuple[str | None, str | None]] = {
     "wrong_name": ("NAME_MISMATCH", "name"),
     "id_digit": ("ID_NUMBER_MISMATCH", "id_number"),
     "bad_check_digit": ("ID_NUMBER_INVALID", "id_number"),
@@ -51,17 +65,26 @@ DEFECTS: dict[str, tuple[str, str | None]] = {
     "doc_missing": ("DOC_MISSING", None),  # subject: the requirement's first type
     "duplicate_id": ("DUPLICATE_ID_IN_BATCH", None),
     "id_card_expired": ("ID_CARD_EXPIRED", None),
+    **FORGERY_DEFECTS,
 }
-PAIR_KINDS = {"duplicate_id"}
+PAIR_KINDS = {"duplicate_id", *FORGERY_PAIR_KINDS}
+FAMILIES = ("rules", "forgery", "all")
 CERT_TYPES = ("skill_certificate", "title_certificate", "diploma", "degree", "examiner_card")
 # Abbreviations reviewers see in real tables (seed 001 附件5 forbids them).
 POLITICAL_SHORT = {"中共党员": "党员", "共青团员": "团员", "民主党派人士": "民主党派", "无党派民主人士": "无党派"}
 EDUCATION_SHORT = {"大学本科": "本科", "大学专科": "大专", "研究生": "硕士"}
 
 
-def profile_kinds(profile: str | Profile) -> list[str]:
-    """The defect kinds the profile's rules turn into findings."""
+def profile_kinds(profile: str | Profile, family: str = "rules") -> list[str]:
+    """The defect kinds of a family (rules, forgery or all) the profile's rules turn
+    into findings."""
     prof = load_profile(profile) if isinstance(profile, str) else profile
+    if family not in FAMILIES:
+        raise ValueError(f"unknown defect family {family!r}; known: {', '.join(FAMILIES)}")
+    if family == "forgery":
+        return forgery_kinds(prof)
+    if family == "all":
+        return profile_kinds(prof) + forgery_kinds(prof)
     if prof.subject == "organisation":
         return ["doc_missing"] if prof.required else []
     kinds = ["wrong_name", "id_digit", "bad_check_digit", "roster_birth_date", "roster_gender"]
@@ -89,6 +112,8 @@ def _droppable(prof: Profile) -> list[list[str]]:
 def applies(kind: str, a: ApplicantSpec, prof: Profile) -> bool:
     """Whether this applicant's documents let the defect show (an expired ID card needs
     an ID card, a short summary needs the form that carries it)."""
+    if kind in FORGERY_INJECTORS:
+        return forgery_applies(kind, a, prof)
     types = {a.docs[i].doc_type for plan in a.files for i in plan.docs}
     if kind == "wrong_name":
         return bool(_docs_with(a, "name", exclude=("id_card",)))
@@ -361,12 +386,13 @@ INJECTORS: dict[str, Callable[..., None]] = {
     "doc_missing": _doc_missing,
     "duplicate_id": _duplicate_id,
     "id_card_expired": _id_card_expired,
+    **FORGERY_INJECTORS,
 }
 
 
 def inject(spec: BatchSpec, index: int, kind: str, rng: random.Random | None = None,
            partner: int | None = None) -> None:
-    """Apply one defect to applicant `index` (and `partner` for a duplicate ID)."""
+    """Apply one defect to applicant `index` (and `partner` for a pair kind)."""
     prof = load_profile(spec.profile)
     rng = rng or random.Random(f"certriage-defect:{spec.seed}:{spec.profile}:{index}:{kind}")
     a = spec.applicants[index]
@@ -378,19 +404,21 @@ def inject(spec: BatchSpec, index: int, kind: str, rng: random.Random | None = N
         INJECTORS[kind](spec, a, rng, prof)
 
 
-def inject_defects(spec: BatchSpec, rate: float) -> list[tuple[str, str]]:
+def inject_defects(spec: BatchSpec, rate: float, family: str = "rules") -> list[tuple[str, str]]:
     """Give about `rate` of the applicants one defect each; returns (key, kind) pairs.
 
     Applicants are taken in a per-seed shuffled order and kinds dealt round-robin from
-    a per-seed shuffle of the profile's kinds; an applicant the next kind cannot apply
-    to takes the first kind after it that can."""
+    a per-seed shuffle of the profile's kinds of that family; an applicant the next kind
+    cannot apply to takes the first kind after it that can. A pair kind's partner is the
+    next applicant in that order that can be one (moved up to be next)."""
     if rate <= 0 or not spec.applicants:
         return []
     prof = load_profile(spec.profile)
-    kinds = profile_kinds(prof)
+    kinds = profile_kinds(prof, family)
     if not kinds:
         return []
-    rng = random.Random(f"certriage-defects:{spec.seed}:{spec.profile}")
+    salt = "" if family == "rules" else f":{family}"
+    rng = random.Random(f"certriage-defects:{spec.seed}:{spec.profile}{salt}")
     order = list(range(len(spec.applicants)))
     rng.shuffle(order)
     rng.shuffle(kinds)
@@ -404,7 +432,7 @@ def inject_defects(spec: BatchSpec, rate: float) -> list[tuple[str, str]]:
             kind = kinds[(turn + k) % len(kinds)]
             if kind in PAIR_KINDS and (budget < 2 or pos + 1 >= len(order)):
                 continue
-            if applies(kind, a, prof):
+            if applies(kind, a, prof) and (kind not in PAIR_KINDS or _bring_partner(spec, order, pos, kind, prof)):
                 chosen = kind
                 turn = (turn + k + 1) % len(kinds)
                 break
@@ -422,6 +450,17 @@ def inject_defects(spec: BatchSpec, rate: float) -> list[tuple[str, str]]:
             done.append((a.key, chosen))
             pos, budget = pos + 1, budget - 1
     return done
+
+
+def _bring_partner(spec: BatchSpec, order: list[int], pos: int, kind: str, prof: Profile) -> bool:
+    """Move the first later applicant that can partner `order[pos]` in `kind` to
+    pos + 1; False when there is none (duplicate_id takes any, so nothing moves)."""
+    a = spec.applicants[order[pos]]
+    for k in range(pos + 1, len(order)):
+        if pair_applies(kind, a, spec.applicants[order[k]], prof):
+            order[pos + 1], order[k] = order[k], order[pos + 1]
+            return True
+    return False
 
 
 def expected_codes(spec: BatchSpec) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from pipeline.samples.layout import A4, BLACK, Color, Layout, to_image, wrap
+from pipeline.samples.layout import A4, BLACK, Color, Layout, SealOp, to_image, wrap
 from pipeline.samples.people import (
     REFERENCE_DATE,
     SKILL_LEVEL_NAMES,
@@ -895,11 +895,27 @@ def _other(s: DocSpec) -> list[Layout]:
 
 
 def _photo(s: DocSpec) -> list[Layout]:
-    w, h = PHOTO_SIZES.get(s.variant, (260, 378))
+    w, h = photo_size(s)
     lay = Layout(w, h)
-    lay.image(0, 0, make_id_photo(int(s.extra["photo_seed"]), (w, h), s.extra.get("background", "white"),
-                                  s.extra.get("color", True)))
+    if s.extra.get("subject"):  # defect injection: a cat or a picture of text instead of a face
+        from pipeline.samples.photos import make_non_face_photo
+
+        lay.image(0, 0, make_non_face_photo(s.extra["subject"], (w, h), int(s.extra["photo_seed"])))
+        return [lay]
+    img = make_id_photo(int(s.extra["photo_seed"]), (w, h), s.extra.get("background", "white"),
+                        s.extra.get("color", True))
+    if s.extra.get("grain"):  # defect injection: camera grain that makes a huge file
+        from pipeline.samples.photos import add_grain
+
+        img = add_grain(img, float(s.extra["grain"]), int(s.extra["photo_seed"]))
+    lay.image(0, 0, img)
     return [lay]
+
+
+def photo_size(s: DocSpec) -> tuple[int, int]:
+    """The photo's pixel size: its format's, unless a defect asked for another."""
+    size = s.extra.get("size")
+    return (int(size[0]), int(size[1])) if size else PHOTO_SIZES.get(s.variant, (260, 378))
 
 
 RENDERERS: dict[str, Callable[[DocSpec], list[Layout]]] = {
@@ -912,8 +928,27 @@ RENDERERS: dict[str, Callable[[DocSpec], list[Layout]]] = {
 def render_layouts(spec: DocSpec) -> list[Layout]:
     """The pages of a document as layouts (for PDFs with a text layer)."""
     if spec.doc_type == "id_card":
-        return _id_back(spec) if spec.variant == "back" else _id_front(spec)
-    return RENDERERS[spec.doc_type](spec)
+        layouts = _id_back(spec) if spec.variant == "back" else _id_front(spec)
+    else:
+        layouts = RENDERERS[spec.doc_type](spec)
+    if spec.extra.get("seal_at") or spec.extra.get("paste_seal"):  # defect injection moved or lifted the seal
+        from pipeline.samples.forgery import edit_layouts
+
+        layouts = edit_layouts(spec, layouts)
+    return layouts
+
+
+def seal_places(spec: DocSpec) -> list[tuple[int, SealOp, tuple[int, int]]]:
+    """Where the document's seals are on its clean pages: (page index, seal, page size),
+    a seal pasted in after rendering included (truth.json records them)."""
+    out = [(i, op, (lay.width, lay.height)) for i, lay in enumerate(render_layouts(spec))
+           for op in lay.ops if isinstance(op, SealOp)]
+    pasted = spec.extra.get("paste_seal")
+    if pasted:
+        out.append((int(pasted["page"]), SealOp(pasted["cx"], pasted["cy"], int(pasted["radius"]), pasted["org_name"],
+                                                 0, pasted["color"], pasted.get("inner_text")),
+                    (int(pasted["page_size"][0]), int(pasted["page_size"][1]))))
+    return out
 
 
 def render_pages(spec: DocSpec) -> list[Image.Image]:

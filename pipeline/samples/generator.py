@@ -20,7 +20,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from pipeline.samples.documents import DocSpec, build_doc
+from pipeline.samples.documents import DocSpec, build_doc, seal_places
 from pipeline.samples.packaging import PACKAGINGS, FilePlan, write_file
 from pipeline.samples.people import (
     CURRENT_REGIONS,
@@ -83,6 +83,7 @@ class BatchSpec:
     profile: str
     applicants: list[ApplicantSpec]
     defect_rate: float = 0.0  # share of applicants given one defect (pipeline.samples.defects)
+    defect_family: str = "rules"  # which defects are dealt: rules | forgery | all (defects.profile_kinds)
 
 
 # ---------------------------------------------------------------- planning
@@ -325,9 +326,10 @@ def _parse_packagings(packagings: str) -> list[str]:
 
 
 def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervisor",
-               packagings: str = "all", defect_rate: float = 0.0) -> BatchSpec:
+               packagings: str = "all", defect_rate: float = 0.0, defect_family: str = "rules") -> BatchSpec:
     """Draw a whole batch as specs (nothing written yet); with `defect_rate` > 0, about
-    that share of applicants gets one defect each (expected findings recorded)."""
+    that share of applicants gets one defect each (expected findings recorded), drawn
+    from `defect_family`: the profile's rule defects, the seal/photo/forgery ones, or all."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
     allowed = _parse_packagings(packagings)
@@ -388,7 +390,8 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
         from pipeline.samples.defects import inject_defects
 
         spec.defect_rate = defect_rate
-        inject_defects(spec, defect_rate)
+        spec.defect_family = defect_family
+        inject_defects(spec, defect_rate, defect_family)
     return spec
 
 
@@ -412,15 +415,34 @@ def _doc_truth(spec: DocSpec, pages: list[int]) -> dict[str, Any]:
     if spec.doc_type == "id_card":
         d["side"] = spec.variant
     if spec.doc_type == "photo":
-        from pipeline.samples.photos import PHOTO_SIZES
+        from pipeline.samples.documents import photo_size
 
-        w, h = PHOTO_SIZES.get(spec.variant, (260, 378))
+        w, h = photo_size(spec)
         d["fields"] = {"size_name": spec.variant, "width_px": w, "height_px": h,
                        "background": spec.extra.get("background", "white"),
                        "color": spec.extra.get("color", True)}
-    d["seals"] = ([{"text": spec.seal.org_name, "color": spec.seal.color, "shape": "round",
-                    "inner_text": spec.seal.inner_text}] if spec.seal else [])
+        if spec.extra.get("subject"):
+            d["fields"]["subject"] = spec.extra["subject"]
+    d["seals"] = _seal_truth(spec, pages) if spec.seal else []
+    d.update(spec.extra.get("truth", {}))  # what a defect left on the page (pipeline.samples.forgery)
     return d
+
+
+def _seal_truth(spec: DocSpec, pages: list[int]) -> list[dict[str, Any]]:
+    """The seal's text and where it is: `page` in the file, `bbox` (x0, y0, x1, y1 of the
+    ring) in the pixels of the document's clean page of `page_size` (200 dpi). Scans and
+    photos move it a little; a long image or a two-sided ID copy places the page inside a
+    larger one."""
+    assert spec.seal is not None
+    base = {"text": spec.seal.org_name, "color": spec.seal.color, "shape": "round",
+            "inner_text": spec.seal.inner_text}
+    out = []
+    for index, op, size in seal_places(spec):
+        page = pages[index] if index < len(pages) else pages[-1]
+        out.append({**base, "page": page, "bbox": [round(op.cx - op.radius), round(op.cy - op.radius),
+                                                     round(op.cx + op.radius), round(op.cy + op.radius)],
+                    "page_size": list(size)})
+    return out or [base]
 
 
 def write_roster(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
@@ -468,6 +490,10 @@ def render_applicant(a: ApplicantSpec, batch_dir: Path, seed: int) -> dict[str, 
         rng = random.Random(f"certriage-file:{seed}:{a.key}:{j}")
         path = folder / plan.name
         page_lists = write_file(plan, a.docs, path, rng)
+        if plan.options.get("post"):  # a defect edits the written file (pipeline.samples.forgery)
+            from pipeline.samples.forgery import post_render
+
+            post_render(plan, a.docs, path, random.Random(f"certriage-post:{seed}:{a.key}:{j}"))
         n_pages = max(pg for pl in page_lists for pg in pl)
         files.append({
             "path": f"{a.key}/{plan.name}", "packaging": plan.packaging, "format": plan.fmt,
@@ -487,6 +513,10 @@ def render_batch(spec: BatchSpec, out_dir: Path) -> dict[str, Any]:
     batch = out_dir / "batch"
     batch.mkdir(parents=True, exist_ok=True)
     entries = [render_applicant(a, batch, spec.seed) for a in spec.applicants]
+    if any(p.options.get("copy_from") for a in spec.applicants for p in a.files):
+        from pipeline.samples.forgery import copy_pages
+
+        copy_pages(spec, batch)  # pages one applicant took from another's written files
     org = spec.profile == "gd-org-filing"
     write_roster(batch / "roster.xlsx", ORG_ROSTER_COLUMNS if org else ROSTER_COLUMNS,
                  [a.roster for a in spec.applicants if a.roster])
@@ -494,11 +524,14 @@ def render_batch(spec: BatchSpec, out_dir: Path) -> dict[str, Any]:
              "roster": "roster.xlsx", "applicants": entries}
     if spec.defect_rate:  # absent at 0 so that clean batches stay byte-identical
         truth["defect_rate"] = spec.defect_rate
+    if spec.defect_family != "rules":
+        truth["defect_family"] = spec.defect_family
     (out_dir / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return truth
 
 
 def generate_batch(out_dir: Path, n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervisor",
-                   packagings: str = "all", defect_rate: float = 0.0) -> dict[str, Any]:
+                   packagings: str = "all", defect_rate: float = 0.0, defect_family: str = "rules") -> dict[str, Any]:
     """Plan and write a synthetic batch; same seed (and defect rate), same bytes."""
-    return render_batch(plan_batch(n_applicants, seed, profile, packagings, defect_rate), Path(out_dir))
+    return render_batch(plan_batch(n_applicants, seed, profile, packagings, defect_rate, defect_family),
+                        Path(out_dir))

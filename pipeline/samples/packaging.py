@@ -81,11 +81,13 @@ def write_file(plan: FilePlan, docs: list[DocSpec], path: Path, rng: random.Rand
     s = specs[0]
     img = _pages(s)[0]
     if s.doc_type != "photo":
-        img = degrade.scan(img, rng, grey=plan.grey)
+        # `straight`: a scan without skew, so that a defect's region stays where the layout put it
+        img = degrade.scan(img, rng, grey=plan.grey, max_skew=0.0 if plan.options.get("straight") else 2.0)
         if plan.fmt == "bmp":  # real BMP uploads are small screenshots or low-dpi scans
             img = img.resize((img.width * 3 // 4, img.height * 3 // 4), Image.Resampling.LANCZOS)
     if s.doc_type == "photo":
-        img.save(path, "JPEG", quality=int(plan.options.get("quality", 92)))  # type: ignore[call-overload]
+        img.save(path, "JPEG", quality=int(plan.options.get("quality", 92)),  # type: ignore[call-overload]
+                 subsampling=int(plan.options.get("subsampling", -1)))  # -1: Pillow's default
         return [[1]]
     _save_rotated(img, plan, path, rng)
     return [[1]]

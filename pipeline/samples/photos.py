@@ -114,3 +114,44 @@ def distinct_photo_seed(rng: random.Random, taken: list[np.ndarray], min_bits: i
             break
     taken.append(photo_hash(best))
     return best
+
+
+# ---------------------------------------------------------------- photos that break the rule
+
+
+TEXT_PHOTO_LINES = ("证件照", "请上传", "本人近期", "免冠彩照")
+
+
+def make_non_face_photo(subject: str, size: tuple[int, int], seed: int = 0) -> Image.Image:
+    """What some applicants upload as their photo: a cat (skimage's Chelsea, cropped to a
+    portrait) or a picture of text (blue type on white, so it is still in colour)."""
+    w, h = size
+    if subject == "cat":
+        from skimage import data
+
+        cat = data.chelsea()  # RGB 451x300
+        ch, cw = cat.shape[:2]
+        crop_w = min(cw, int(ch * w / h))
+        x0 = (cw - crop_w) // 2 + random.Random(seed).randint(-20, 20)
+        x0 = max(0, min(cw - crop_w, x0))
+        return Image.fromarray(np.ascontiguousarray(cat[:, x0:x0 + crop_w])).resize((w, h), Image.Resampling.LANCZOS)
+    if subject == "text":
+        from PIL import ImageDraw
+
+        from pipeline.samples.fonts import font
+
+        img = Image.new("RGB", (w, h), "white")
+        d = ImageDraw.Draw(img)
+        size_px = max(16, w // 6)
+        for i, line in enumerate(TEXT_PHOTO_LINES):
+            d.text((w // 10, h // 8 + int(1.6 * size_px) * i), line, font=font(size_px), fill=(30, 60, 170))
+        return img
+    raise ValueError(f"unknown photo subject {subject!r}")
+
+
+def add_grain(img: Image.Image, sigma: float, seed: int) -> Image.Image:
+    """Per-pixel colour noise as a camera sensor leaves it: JPEG cannot compress it away,
+    so a large photo saved at high quality makes a file of several megabytes."""
+    a = np.asarray(img.convert("RGB")).astype(np.float32)
+    a += np.random.default_rng(seed).normal(0, sigma, a.shape).astype(np.float32)
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
