@@ -36,6 +36,7 @@ VALIDATORS: dict[str, str] = {
 BATCH_VALIDATORS: dict[str, str] = {
     "duplicates": "validators.duplicates:check_batch",
     "photo_duplicates": "validators.photo_duplicates:check_batch",
+    "page_duplicates": "validators.page_duplicates:check_batch",
 }
 
 

@@ -1,0 +1,151 @@
+"""DUPLICATE_FILE_IN_BATCH: the same page image (a certificate, an ID copy, a work
+certificate) submitted by two applicants, also when re-saved, re-compressed or resized.
+
+Comparing every page with every other is too slow for thousands of applicants and too
+loose (pages of one template look alike), so candidates come from the text first: two
+pages are compared only when they share an anchor, a run of 8+ digits or letters read on
+them (ID numbers, certificate numbers: what makes a page somebody's), or, for a page
+without one, the same normalised text. A candidate is confirmed by the picture:
+perceptual hash within MAX_DISTANCE bits and correlation of 128x128 grey copies of the
+document's region >= MIN_CORRELATION; pages of one template with other names and
+numbers differ in the text, duplicates agree in both.
+
+Organisation documents are left out (two colleagues may honestly upload their
+employer's licence or a joint letter), as are photos (DUPLICATE_PHOTO_IN_BATCH).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+import imagehash
+import numpy as np
+from PIL import Image
+
+from pipeline.messages import DOC_TYPE_NAMES
+from pipeline.types import DocType, Document, Finding, Severity
+from validators.base import ApplicantContext
+from validators.common import distance
+
+PERSONAL_TYPES = {
+    DocType.ID_CARD, DocType.DIPLOMA, DocType.DEGREE, DocType.SKILL_CERTIFICATE,
+    DocType.TITLE_CERTIFICATE, DocType.EXAMINER_CARD, DocType.WORK_CERTIFICATE,
+    DocType.RECOMMENDATION_FORM,
+}
+MAX_DISTANCE = 12  # pHash bits: re-saved copies measure 0-4; a phone re-photo more
+MIN_CORRELATION = 0.85
+MIN_TEXT_SIMILARITY = 0.8
+MIN_TEXT_CHARS = 20
+_ANCHOR = re.compile(r"[0-9A-Z]{8,}")
+
+
+class _Entry:
+    """One document region of one page of one applicant."""
+
+    def __init__(self, key: str, doc: Document, page: int, bbox: tuple[float, float, float, float],
+                 text: str, image_path: str) -> None:
+        self.key, self.doc, self.page, self.bbox = key, doc, page, bbox
+        self.text, self.image_path = text, image_path
+        self._sig: tuple[imagehash.ImageHash, np.ndarray] | None | bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"{self.doc.file}#{self.page}"
+
+    def signature(self) -> tuple[imagehash.ImageHash, np.ndarray] | None:
+        """(pHash, normalised 128x128 grey) of the region, computed once, on demand."""
+        if self._sig is False:
+            self._sig = _signature(self.image_path, self.bbox)
+        return self._sig  # type: ignore[return-value]
+
+
+def _signature(path: str, bbox: tuple[float, float, float, float]) -> tuple[imagehash.ImageHash, np.ndarray] | None:
+    try:
+        with Image.open(path) as im:
+            grey = np.asarray(im.convert("L"))
+    except (OSError, ValueError):
+        return None
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    crop = grey[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
+    if crop.size == 0 or min(crop.shape) < 16:
+        return None
+    t = cv2.resize(crop, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float64)
+    t -= t.mean()
+    norm = float(np.sqrt((t * t).sum()))
+    return imagehash.phash(Image.fromarray(crop)), (t / norm if norm > 0 else t)
+
+
+def _entries(ctx: ApplicantContext) -> list[_Entry]:
+    out = []
+    for doc in ctx.documents:
+        if doc.type not in PERSONAL_TYPES:
+            continue
+        for t in doc.texts:
+            text = re.sub(r"\s+", "", "".join(line.text for line in t.lines)).upper()
+            page = ctx.page(doc.file, t.page)
+            if len(text) < MIN_TEXT_CHARS or page is None:
+                continue
+            out.append(_Entry(ctx.key, doc, t.page, t.region.bbox, text, page.image_path))
+    return out
+
+
+def _text_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if min(len(a), len(b)) / max(len(a), len(b)) < MIN_TEXT_SIMILARITY:
+        return 0.0
+    return 1 - distance(a, b) / max(len(a), len(b))
+
+
+def _same_page(a: _Entry, b: _Entry) -> tuple[bool, float]:
+    """(duplicate?, confidence) of two candidate regions."""
+    sim = _text_similarity(a.text, b.text)
+    if sim < MIN_TEXT_SIMILARITY:
+        return False, 0.0
+    sa, sb = a.signature(), b.signature()
+    if sa is None or sb is None:
+        return False, 0.0
+    bits = int(sa[0] - sb[0])
+    corr = float((sa[1] * sb[1]).sum())
+    if bits > MAX_DISTANCE or corr < MIN_CORRELATION:
+        return False, 0.0
+    return True, round(min(0.95, 0.5 + 0.25 * sim + 0.25 * corr - 0.01 * bits), 3)
+
+
+def check_batch(contexts: list[ApplicantContext]) -> dict[str, list[Finding]]:
+    entries = [e for c in contexts for e in _entries(c)]
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(entries):
+        anchors = set(_ANCHOR.findall(e.text)) or {"text:" + e.text}
+        for a in anchors:
+            buckets[a].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for idx in buckets.values():
+        if len(idx) > 50:  # a number printed on everybody's page (a template's form number)
+            continue
+        for m, i in enumerate(idx):
+            for j in idx[m + 1:]:
+                if entries[i].key != entries[j].key:
+                    pairs.add((min(i, j), max(i, j)))
+    out: dict[str, list[Finding]] = {}
+    reported: set[tuple[str, str]] = set()
+    for i, j in sorted(pairs):
+        a, b = entries[i], entries[j]
+        if (a.ref, b.ref) in reported:
+            continue
+        dup, conf = _same_page(a, b)
+        if not dup:
+            continue
+        reported.add((a.ref, b.ref))
+        for me, other in ((a, b), (b, a)):
+            name = DOC_TYPE_NAMES.get(me.doc.type.value, me.doc.type.value)
+            out.setdefault(me.key, []).append(Finding(
+                code="DUPLICATE_FILE_IN_BATCH", severity=Severity.WARNING, confidence=conf,
+                subject=me.doc.type.value,
+                message=f"{name}（{Path(me.doc.file).name} 第{me.page}页）与申请人 {other.key} 提交的页面相同",
+                documents=[me.ref, other.ref], found=other.key,
+            ))
+    return out
