@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
@@ -52,22 +53,52 @@ def _profile(s: str) -> str:
     return s
 
 
-def run_batch(source: str, out: Path, profile: str = "generic", batch_date: date | None = None,
+def _prefect_default() -> bool:
+    """`certriage run` goes through the Prefect flow unless CERTRIAGE_NO_PREFECT=1."""
+    return os.environ.get("CERTRIAGE_NO_PREFECT", "").strip().lower() not in ("1", "true", "yes")
+
+
+def run_batch(source: str, out: Path | str, profile: str = "generic", batch_date: date | None = None,
               workers: int = 1, ocr: str = "rapidocr", dpi: int = 200, work_dir: Path | None = None,
-              show_progress: bool = True) -> Path:
-    """The whole pipeline on one batch; returns the path of report.json."""
+              show_progress: bool = True, use_prefect: bool | None = None, task_runner: str = "threads",
+              dask_address: str | None = None) -> Path:
+    """The whole pipeline on one batch (folder, .zip or s3:// prefix, into a folder or an
+    s3:// prefix); returns the path of report.json (for an s3:// output, its local copy,
+    uploaded last). Through the Prefect flow unless `use_prefect` is False."""
+    from pipeline.storage.sync import default_work_dir, is_remote
+
+    out = str(out)
+    work = Path(work_dir) if work_dir else default_work_dir(out)
+    local_json = (work / "outbox" if is_remote(out) else Path(out)) / "report.json"
+    tty = show_progress and sys.stderr.isatty()
+    if use_prefect is None:
+        use_prefect = _prefect_default()
+    if use_prefect:
+        from flows.batch import run_flow
+        from flows.progress import Reporter, RichReporter, use_reporter
+
+        reporter = RichReporter() if tty else Reporter()
+        with reporter if isinstance(reporter, RichReporter) else contextlib.nullcontext(), use_reporter(reporter):
+            run_flow(str(source), out, profile, batch_date, workers, ocr, dpi, work, task_runner, dask_address)
+        return local_json
+    return _run_plain(str(source), out, work, profile, batch_date, workers, ocr, dpi, tty)
+
+
+def _run_plain(source: str, out: str, work: Path, profile: str, batch_date: date | None, workers: int,
+               ocr: str, dpi: int, tty: bool) -> Path:
+    """The pipeline without Prefect (CERTRIAGE_NO_PREFECT=1 / --no-prefect)."""
     from pipeline.ingest import ingest
     from pipeline.report import write_reports
     from pipeline.runner import RunOptions, build_report, process_files
+    from pipeline.storage.sync import is_remote, merge_refusals, pull_all, push_all
 
     t0 = time.perf_counter()
-    out = Path(out)
-    work = Path(work_dir) if work_dir else out / ".work"
     opts = RunOptions(profile=profile, batch_date=batch_date or date.today(), workers=workers,
                       ocr=ocr, dpi=dpi, work_dir=work)
-    batch = ingest(source, work / "batch")
+    local_source, skipped, findings = pull_all(source, work) if is_remote(source) else (source, [], [])
+    batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
     n_files = sum(len(a.files) for a in batch.applicants)
-    if show_progress and sys.stderr.isatty():
+    if tty:
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
@@ -76,7 +107,10 @@ def run_batch(source: str, out: Path, profile: str = "generic", batch_date: date
     else:
         results = process_files(batch, opts)
     report = build_report(batch, results, opts, time.perf_counter() - t0)
-    paths = write_reports(report, out)
+    staging = work / "outbox" if is_remote(out) else Path(out)
+    paths = write_reports(report, staging)
+    if is_remote(out):
+        push_all(staging, out)
     return paths["json"]
 
 
@@ -94,18 +128,25 @@ def _summary(report_json: Path) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.ingest import BatchError
+    from pipeline.storage import StorageError
+    from pipeline.storage.sync import is_remote
 
-    if str(args.batch).startswith("s3://") or str(args.out).startswith("s3://"):
-        print("certriage: s3:// batches and outputs are not supported yet (object storage backend pending)", file=sys.stderr)
-        return 2
+    if args.dask_address and not os.environ.get("PREFECT_API_URL"):
+        from flows.runners import dask_needs_server
+
+        if dask_needs_server(args.dask_address):
+            print(f"certriage: the workers at {args.dask_address} cannot reach this process's ephemeral "
+                  "Prefect API: start a Prefect server and set PREFECT_API_URL (see README)", file=sys.stderr)
+            return 2
     try:
-        report = run_batch(args.batch, Path(args.out), args.profile, args.batch_date, args.workers,
-                           args.ocr, args.dpi, args.work_dir)
-    except BatchError as exc:
+        report = run_batch(args.batch, args.out, args.profile, args.batch_date, args.workers,
+                           args.ocr, args.dpi, args.work_dir, use_prefect=False if args.no_prefect else None,
+                           task_runner=args.task_runner, dask_address=args.dask_address)
+    except (BatchError, StorageError) as exc:
         print(f"certriage: {exc}", file=sys.stderr)
         return 2
     print(_summary(report))
-    print(f"report: {report}")
+    print(f"report: {args.out.rstrip('/') + '/report.json' if is_remote(args.out) else report}")
     return 0
 
 
@@ -218,15 +259,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--batch-date", type=_date, default=None, help="date rules are judged at (default today)")
-        sp.add_argument("--workers", type=int, default=1, help="worker processes for reading files")
+        sp.add_argument("--workers", type=int, default=1,
+                        help="files read in parallel (threads, processes or Dask workers: see --task-runner)")
         sp.add_argument("--ocr", choices=("rapidocr", "paddleocr"), default="rapidocr")
 
-    r = sub.add_parser("run", help="process a batch folder or .zip")
-    r.add_argument("batch")
+    r = sub.add_parser("run", help="process a batch folder, .zip or s3:// prefix")
+    r.add_argument("batch", help="folder, .zip, or s3://bucket/prefix/ (CERTRIAGE_S3_* env)")
     r.add_argument("--profile", type=_profile, default="generic")
-    r.add_argument("--out", required=True)
+    r.add_argument("--out", required=True, help="output folder or s3://bucket/prefix/")
     r.add_argument("--dpi", type=int, default=200, help="render resolution of PDF pages")
-    r.add_argument("--work-dir", type=Path, default=None, help="cache folder (default <out>/.work)")
+    r.add_argument("--work-dir", type=Path, default=None,
+                   help="local cache/work folder (default <out>/.work; for s3:// outputs ~/.cache/certriage/work/…)")
+    r.add_argument("--task-runner", choices=("threads", "processes", "dask"), default="threads",
+                   help="where files are read: threads (default), local processes, or Dask")
+    r.add_argument("--dask-address", default=None,
+                   help="scheduler of an existing Dask cluster, tcp://host:8786 (implies --task-runner dask)")
+    r.add_argument("--no-prefect", action="store_true",
+                   help="plain loop without the Prefect flow (also CERTRIAGE_NO_PREFECT=1)")
     common(r)
     r.set_defaults(func=cmd_run)
 

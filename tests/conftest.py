@@ -98,3 +98,35 @@ def s3_bucket(s3_env: dict[str, str]) -> str:
     name = f"t-{uuid.uuid4().hex[:12]}"
     S3Store(name).ensure_bucket()
     return name
+
+
+# ---------------------------------------------------------------- Prefect (issue 5)
+
+# A Prefect home of this session's own (set before anything imports prefect): the tests'
+# ephemeral API gets a fresh SQLite file instead of sharing ~/.prefect with whatever else
+# runs on the machine. Removed at exit, after Prefect has stopped its server.
+if "PREFECT_HOME" not in os.environ and "PREFECT_API_URL" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    _prefect_home = tempfile.mkdtemp(prefix="certriage-test-prefect-")
+    os.environ["PREFECT_HOME"] = _prefect_home
+    atexit.register(shutil.rmtree, _prefect_home, True)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """URL of the Prefect API the in-process flows use (the ephemeral server, started
+    once per session), so `certriage run` subprocesses can join it instead of paying
+    for a server of their own."""
+    import flows  # noqa: F401  (environment defaults before prefect is imported)
+    from prefect.settings import PREFECT_API_URL  # isort: skip
+
+    if PREFECT_API_URL.value():
+        return str(PREFECT_API_URL.value())
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the singleton Prefect's own clients use
+    server.start()
+    return server.api_url

@@ -1,0 +1,239 @@
+"""The batch flow: fetch -> ingest -> read every file (mapped) -> assess every applicant
+(mapped) -> write the reports -> publish them.
+
+Thin on purpose: every task wraps a plain function from `pipeline` and the flow only
+decides what runs where. The per-file task is `pipeline.runner.process_file`, whose
+result is cached by content in ``<work_dir>/cache`` (file SHA-256 + STAGE_VERSION + OCR
+engine + DPI): that cache, not Prefect's, is what makes a re-run or a resumed run skip
+finished files. Prefect's own caching (``cache_key_fn`` + persisted results) would key on
+the same things and store a second copy of the same result, and it would only serve
+runs that go through Prefect; so the tasks use ``NO_CACHE`` and rely on `StageCache`,
+which every path (flow, ``--no-prefect``, a direct `process_file` call) shares, and which
+writes each entry atomically so a killed run leaves whole entries or none.
+
+Retries are for `TransientStorageError` only (timeouts, 5xx, SlowDown): a bad document
+is a finding, never an exception, and an unexpected exception is a bug that a retry
+would only repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import flows  # noqa: F401  (Prefect's environment defaults, before prefect is imported)
+from flows.progress import reporter
+from pipeline.storage import TransientStorageError
+from pipeline.storage.base import ObjectInfo, StorageError
+from pipeline.types import ApplicantResult, BatchFile, FileResult, Finding, Report
+
+from prefect import flow, task  # isort: skip
+from prefect.cache_policies import NO_CACHE  # isort: skip
+from prefect.futures import as_completed  # isort: skip
+from prefect.utilities.annotations import unmapped  # isort: skip
+
+log = logging.getLogger(__name__)
+
+TASK_RUNNERS = ("threads", "processes", "dask")
+
+
+def transient_only(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect retry condition: retry a failed task only for a transient storage error."""
+    try:
+        state.result()
+    except TransientStorageError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+_RETRY: dict[str, Any] = {
+    "retries": 4,
+    "retry_delay_seconds": [2, 10, 30, 60],
+    "retry_condition_fn": transient_only,
+    "cache_policy": NO_CACHE,
+    "persist_result": False,
+}
+
+
+def _masked(s: str) -> str:
+    from pipeline.cli import _ID_RX
+
+    return _ID_RX.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), s)
+
+
+def _file_run_name() -> str:
+    from prefect.runtime import task_run
+
+    f = task_run.parameters.get("f")
+    return f"read {_masked(f.rel_path)}" if isinstance(f, BatchFile) else "read"
+
+
+def _applicant_run_name() -> str:
+    from prefect.runtime import task_run
+
+    ctx = task_run.parameters.get("ctx")
+    return f"assess {_masked(getattr(ctx, 'key', ''))}"
+
+
+# ---------------------------------------------------------------- tasks
+
+
+@task(name="pull-object", task_run_name="pull {info.key}", **_RETRY)
+def pull_object_task(url: str, info: ObjectInfo, work_dir: Path) -> str:
+    from pipeline.storage.sync import pull_object
+
+    return pull_object(url, info, work_dir)
+
+
+@task(name="push-object", task_run_name="push {key}", **_RETRY)
+def push_object_task(url: str, staging: Path, key: str) -> str:
+    from pipeline.storage.sync import push_object
+
+    return push_object(url, staging, key)
+
+
+@task(name="read-file", task_run_name=_file_run_name, **_RETRY)
+def read_file(f: BatchFile, work_dir: Path, ocr: str, dpi: int) -> FileResult:
+    """One file through `process_file` (cached by content)."""
+    from pipeline.runner import process_file
+
+    if not os.path.isfile(f.path):
+        # Not a content problem: this worker cannot see the batch (scale-out without a
+        # shared work dir). Failing loudly beats a batch of "unreadable" findings.
+        import socket
+
+        raise StorageError(f"{_masked(f.rel_path)} is not reachable on {socket.gethostname()}: "
+                           "every worker needs the work dir at the same path (shared file system)")
+    return process_file(f, work_dir, ocr, dpi)
+
+
+@task(name="assess-applicant", task_run_name=_applicant_run_name, **_RETRY)
+def assess_task(ctx: Any, results: list[FileResult], extra: list[Finding]) -> ApplicantResult:
+    from pipeline.runner import assess_applicant
+
+    return assess_applicant(ctx, results, extra)
+
+
+# ---------------------------------------------------------------- stages
+
+
+def _gather(futures: list[Any], stage: str) -> list[Any]:
+    """Results in completion order, advancing the stage's progress bar; every future is
+    waited for before the first error is raised, so finished work is all cached."""
+    out, errors = [], []
+    with reporter().stage(stage, len(futures)) as bar:
+        for fut in as_completed(futures):
+            try:
+                out.append(fut.result())
+            except Exception as exc:  # re-raised below, after the others finished
+                errors.append(exc)
+            bar.advance()
+    if errors:
+        raise errors[0]
+    return out
+
+
+def fetch_batch(source: str, work_dir: Path) -> tuple[Path, list[Any], list[Finding]]:
+    """A local path to ingest: the source itself, or its S3 objects mirrored into the
+    work dir (only new or changed ones downloaded). Returns (path, skipped, findings)."""
+    from pipeline.storage.sync import (
+        check_not_empty,
+        is_remote,
+        plan_pull,
+        prune_mirror,
+        refused_findings,
+    )
+
+    if not is_remote(source):
+        return Path(source), [], []
+    plan = plan_pull(source, work_dir)
+    prune_mirror(plan, work_dir)
+    _gather(pull_object_task.map(unmapped(plan.url), plan.fetch, unmapped(work_dir)), "downloading batch")
+    check_not_empty(plan, source)
+    return (plan.source, *refused_findings(plan.refused))
+
+
+def publish(staging: Path, out: str) -> None:
+    """Upload finished outputs: report.json withdrawn first and uploaded last."""
+    from pipeline.storage.sync import REPORT_KEY, delete_object, plan_push, withdraw_report
+
+    plan = plan_push(staging, out)
+    withdraw_report(out)
+    futures = push_object_task.map(unmapped(out), unmapped(staging), plan.upload)
+    _gather(futures, "uploading outputs")
+    push_object_task(out, staging, REPORT_KEY)  # in this thread, after every other object
+    for key in plan.stale:
+        delete_object(out, key)
+
+
+# ---------------------------------------------------------------- the flow
+
+
+@flow(name="certriage-batch", persist_result=False, log_prints=False)
+def batch_flow(source: str, out: str, profile: str = "generic", batch_date: str | None = None,
+               workers: int = 1, ocr: str = "rapidocr", dpi: int = 200,
+               work_dir: str | None = None) -> str:
+    """Process one batch (folder, .zip or s3:// prefix) into a report (folder or s3://
+    prefix). Returns where report.json was written."""
+    from pipeline.ingest import ingest
+    from pipeline.report import write_reports
+    from pipeline.runner import RunOptions, finish_report, prepare_applicants
+    from pipeline.storage.sync import default_work_dir, is_remote, merge_refusals
+
+    t0 = time.perf_counter()
+    work = Path(work_dir) if work_dir else default_work_dir(out)
+    opts = RunOptions(profile=profile, batch_date=date.fromisoformat(batch_date) if batch_date else date.today(),
+                      workers=workers, ocr=ocr, dpi=dpi, work_dir=work)
+
+    local_source, skipped, findings = fetch_batch(source, work)
+    batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
+
+    files = [f for a in batch.applicants for f in a.files]
+    futures = read_file.map(files, unmapped(work), unmapped(ocr), unmapped(dpi))
+    results = {r.file.rel_path: r for r in _gather(futures, "reading files")}
+
+    work_items, batch_findings = prepare_applicants(batch, results, opts)
+    futures = assess_task.map([c for c, _, _ in work_items], [r for _, r, _ in work_items],
+                              [x for _, _, x in work_items])
+    by_key = {a.key: a for a in _gather(futures, "checks")}
+    applicants = [by_key[a.key] for a in batch.applicants]
+    report: Report = finish_report(batch, results, opts, applicants, batch_findings, time.perf_counter() - t0)
+
+    remote = is_remote(out)
+    staging = work / "outbox" if remote else Path(out)
+    with reporter().stage("writing reports", 1) as bar:
+        paths = write_reports(report, staging)
+        bar.advance()
+    if remote:
+        publish(staging, out)
+        return out.rstrip("/") + "/report.json"
+    return str(paths["json"])
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def run_flow(source: str, out: str, profile: str = "generic", batch_date: date | None = None,
+             workers: int = 1, ocr: str = "rapidocr", dpi: int = 200, work_dir: Path | None = None,
+             task_runner: str = "threads", dask_address: str | None = None) -> str:
+    """`batch_flow` on the chosen task runner; what `certriage run` calls."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.runners import dask_needs_server, make_task_runner, shared_api
+
+    if dask_needs_server(dask_address) and not PREFECT_API_URL.value():
+        raise RuntimeError(f"workers of the Dask cluster at {dask_address} cannot reach this process's "
+                           "ephemeral Prefect API: start a Prefect server and set PREFECT_API_URL (README)")
+    runner = make_task_runner(task_runner, workers, dask_address)
+    with shared_api(needed=task_runner != "threads"):
+        return batch_flow.with_options(task_runner=runner)(
+            source=str(source), out=str(out), profile=profile,
+            batch_date=batch_date.isoformat() if batch_date else None,
+            workers=workers, ocr=ocr, dpi=dpi, work_dir=str(work_dir) if work_dir else None,
+        )
