@@ -152,7 +152,8 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
 
     @app.exception_handler(NotLoggedIn)
     async def not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
-        wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        wants_page = (request.method == "GET" and "text/html" in request.headers.get("accept", "")
+                      and not request.url.path.startswith(("/files/", "/export")))
         if wants_page:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)

@@ -431,7 +431,7 @@ class Cell:
 
 @dataclass
 class Comparison:
-    columns: list[str]  # "汇总表" first when the report has the roster row, then documents
+    columns: list[tuple[str, str]]  # (title, file): 汇总表 first when the report has it
     rows: list[tuple[str, list[Cell]]]
     has_roster: bool
 
@@ -452,8 +452,8 @@ def comparison(a: dict[str, Any], is_org: bool, secrets: Secrets) -> Comparison:
     identity = a.get("identity") or {}
     docs = [d for d in a.get("documents") or []
             if any(k in (d.get("fields") or {}) for k, _ in fields)]
-    columns = (["汇总表"] if roster is not None else []) + ["认定信息"] + [
-        f"{doc_type_name(d.get('type'))}（{ref_label(d['file'])}）" for d in docs]
+    columns = ([("汇总表", "")] if roster is not None else []) + [("系统认定", "")] + [
+        (doc_type_name(d.get("type")).split("/")[0], ref_label(d["file"])) for d in docs]
     rows: list[tuple[str, list[Cell]]] = []
     for key, column in fields:
         values: list[str] = []
@@ -469,10 +469,13 @@ def comparison(a: dict[str, Any], is_org: bool, secrets: Secrets) -> Comparison:
         if not any(values):
             continue
         present = [_norm(v) for v in values if v]
-        common = max(set(present), key=present.count)
+        # The most frequent value (the longest on a tie: 1985-10-03 over 1985-10); a value
+        # that is a prefix of it (a date known to the month) does not differ.
+        common = max(sorted(set(present), key=len, reverse=True), key=present.count)
         cells = []
         for v in values:
-            cell = Cell(text=v, differs=bool(v) and _norm(v) != common and len(set(present)) > 1)
+            n = _norm(v)
+            cell = Cell(text=v, differs=bool(v) and not common.startswith(n) and not n.startswith(common))
             if v and (key in SECRET_FIELDS):
                 cell.secret = secrets.add(v)
                 cell.text = mask_value(key, v)
