@@ -465,6 +465,8 @@ def comparison(a: dict[str, Any], is_org: bool, secrets: Secrets) -> Comparison:
         values.append(format_value(identity.get(key), key) if identity.get(key) is not None else "")
         for d in docs:
             fv = (d.get("fields") or {}).get(key)
+            if key == "education_level" and d.get("type") == "degree":
+                fv = None  # a degree's level is 学士/硕士/博士, not a 文化程度 word
             values.append(format_value(fv.get("value"), key) if fv else "")
         if not any(values):
             continue
