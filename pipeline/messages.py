@@ -54,14 +54,17 @@ FINDING_PHRASES: dict[str, str] = {
     "DUPLICATE_PHOTO_IN_BATCH": "本批次照片重复",
     "DUPLICATE_CERT_IN_BATCH": "本批次证书编号重复",
     "DUPLICATE_FILE_IN_BATCH": "本批次文件重复提交",
-    "TAMPER_SUSPECTED": "疑似经过修图篡改",
+    "TAMPER_SUSPECTED": "疑似局部修改（信号，需人工核对）",
+    "FILE_TYPE_MISMATCH": "文件扩展名与内容不符",
+    "PAGE_BLANK": "空白页",
     "REGION_NOT_ALLOWED": "机构注册地不在要求的省份",
     "ORG_TYPE_NOT_ALLOWED": "机构类型不符合要求",
 }
 
 # Codes about a whole file: when they carry no subject, the file name is the subject.
 _FILE_CODES = frozenset(
-    {"DOC_UNREADABLE", "DOC_UNCLASSIFIED", "DUPLICATE_FILE_IN_BATCH", "TAMPER_SUSPECTED"}
+    {"DOC_UNREADABLE", "DOC_UNCLASSIFIED", "DUPLICATE_FILE_IN_BATCH", "TAMPER_SUSPECTED",
+     "FILE_TYPE_MISMATCH", "PAGE_BLANK"}
 )
 
 DOC_TYPE_NAMES: dict[str, str] = {

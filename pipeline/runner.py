@@ -29,6 +29,7 @@ from pipeline.decide import decide
 from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
 from pipeline.segment import LONG_IMAGE_ASPECT, segment_page
+from pipeline.sniff import extension_lies
 from pipeline.types import (
     ApplicantFolder,
     ApplicantResult,
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v4"
+STAGE_VERSION = "file-v5"
 
 # Types whose documents run over several pages or regions of one file.
 MULTI_PAGE_TYPES = {
@@ -216,6 +217,11 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
         return _rebase(hit, f)
     pages, findings = render_file(f, work_dir, dpi=dpi)
     result = FileResult(file=f, findings=list(findings))
+    if pages and extension_lies(f.declared_ext, f.kind):
+        result.findings.append(Finding(
+            code="FILE_TYPE_MISMATCH", severity=Severity.INFO, confidence=1.0,
+            message=f"文件扩展名为 {f.declared_ext}，实际内容为 {f.kind.value.upper()}（已按实际内容读取）",
+            documents=[f"{f.rel_path}#1"], expected=f.kind.value, found=f.declared_ext))
     read_all: list[tuple[PageText, Classification]] = []
     page_seals: dict[int, list[Seal]] = {}
     if pages:

@@ -55,3 +55,22 @@ def sniff(path: str | Path) -> FileKind:
     with open(path, "rb") as fh:
         head = fh.read(PDF_SEARCH_BYTES)
     return sniff_bytes(head)
+
+
+# Extensions an uploaded file of each kind may honestly carry.
+EXTENSIONS: dict[FileKind, frozenset[str]] = {
+    FileKind.PDF: frozenset({".pdf"}),
+    FileKind.JPEG: frozenset({".jpg", ".jpeg", ".jpe", ".jfif"}),
+    FileKind.PNG: frozenset({".png"}),
+    FileKind.TIFF: frozenset({".tif", ".tiff"}),
+    FileKind.BMP: frozenset({".bmp", ".dib"}),
+    FileKind.WEBP: frozenset({".webp"}),
+}
+
+
+def extension_lies(declared_ext: str, kind: FileKind) -> bool:
+    """Whether a readable file's name claims another type than its bytes (a PDF named
+    .jpg, a PNG named .pdf). It is read by its content anyway; the reviewer is told,
+    because a renamed file is sometimes a sign of an edited one. No extension is no lie."""
+    allowed = EXTENSIONS.get(kind)
+    return bool(declared_ext) and allowed is not None and declared_ext.lower() not in allowed

@@ -390,3 +390,14 @@ def test_batch_errors(tmp_path: Path) -> None:
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 50)
     with pytest.raises(BatchError, match="cannot read zip"):
         ingest(broken, tmp_path / "w")
+
+
+@pytest.mark.parametrize(("ext", "kind", "lies"), [
+    (".jpg", "pdf", True), (".pdf", "png", True), (".png", "jpeg", True),
+    (".JPG", "jpeg", False), (".jpeg", "jpeg", False), (".tif", "tiff", False), ("", "pdf", False),
+])
+def test_extension_lies(ext: str, kind: str, lies: bool) -> None:
+    from pipeline.sniff import extension_lies
+    from pipeline.types import FileKind
+
+    assert extension_lies(ext, FileKind(kind)) is lies

@@ -107,6 +107,11 @@ def test_hostile_batch_finishes_with_one_finding_per_bad_file(tmp_path: Path, sc
             else:
                 assert len(hits) == 1, (path, hits)
         assert {s["path"] for s in report["skipped"]} >= set(truth["skipped"])
+        # A readable file whose name lies about its type is read by content and named.
+        lies = {ref.split("#")[0] for a in report["applicants"] for f in a["findings"]
+                if f["code"] == "FILE_TYPE_MISMATCH" for ref in f["documents"]}
+        assert lies == {p for p, e in truth["files"].items() if e.get("ok") and p.endswith("其实是PDF.jpg")}
+        assert lies
 
 
 def test_zip_slip_entries_are_refused(tmp_path: Path) -> None:
