@@ -197,7 +197,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """The reviewers' web UI over a run's outputs (a folder or s3://…)."""
     from pipeline.storage import StorageError
-    from pipeline.web.db import Database, default_db_url
+    from pipeline.web.db import default_db_url
 
     db_url = args.db or default_db_url(args.dir)
     try:
@@ -209,7 +209,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (StorageError, OSError, ValueError) as exc:
         print(f"certriage: cannot serve {args.dir}: {exc}", file=sys.stderr)
         return 2
-    if Database(db_url).count_users() == 0:
+    if app.state.db.count_users() == 0:
         print(f"certriage: no reviewers yet; add one with: certriage users add NAME --db '{db_url}'",
               file=sys.stderr)
     print(f"serving {args.dir} on http://{args.host}:{args.port}/ (database {db_url})", flush=True)
