@@ -147,6 +147,14 @@ def test_login_wrong_password_and_cookie_flags(app: Any) -> None:
     assert COOKIE not in r.headers.get("set-cookie", "")
     r = client.post("/login", data={"name": "mallory", "password": PASSWORD}, follow_redirects=False)
     assert r.status_code == 401
+    # Guessing: after 5 failures in 5 minutes even the right password waits.
+    for _ in range(4):
+        assert client.post("/login", data={"name": "bob", "password": "guess"}).status_code == 401
+    assert client.post("/login", data={"name": "bob", "password": PASSWORD + "b"}).status_code == 200
+    for _ in range(5):
+        assert client.post("/login", data={"name": "bob", "password": "guess"}).status_code == 401
+    r = client.post("/login", data={"name": "bob", "password": PASSWORD + "b"}, follow_redirects=False)
+    assert r.status_code == 429 and COOKIE not in r.headers.get("set-cookie", "")
     r = client.post("/login", data={"name": "alice", "password": PASSWORD, "next": "https://evil.example/"},
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/queue"  # no open redirect
@@ -503,3 +511,31 @@ def test_report_json_is_read_again_after_a_rerun(out_dir: Path, tmp_path: Path) 
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     keys = re.findall(r'data-key="([^"]+)"', client.get("/queue").text)
     assert keys == [report["applicants"][0]["key"]]
+
+
+def test_roster_row_and_org_filings_when_the_report_has_them(out_dir: Path, tmp_path: Path) -> None:
+    """report.json has no roster rows yet; when the pipeline adds `applicants[].roster`
+    the applicant page and the export use it, and org filings get the filing columns."""
+    out = copy_out(out_dir, tmp_path / "run")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    a = report["applicants"][0]
+    a["roster"] = {"姓名": "汇总表里的名字", "身份证号": a["identity"].get("id_number") or "", "民族": "回"}
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    app = create_app(str(out), f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    app.state.db.add_user("alice", auth.hash_password(PASSWORD))
+    client = TestClient(app)
+    login(client)
+    page = client.get(f"/applicant/{quote(a['key'], safe='')}").text
+    assert "汇总表" in page and "汇总表里的名字" in page and 'class="differs"' in page
+    recs = list(csv.DictReader(io.StringIO(client.get("/export.csv").content.decode("utf-8-sig"))))
+    rec = next(r for r in recs if r["材料目录"] == a["key"])
+    assert rec["姓名"] == "汇总表里的名字" and rec["民族"] == "回"
+
+    report["profile"] = "gd-org-filing"
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    org = create_app(str(out), f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    client = TestClient(org)
+    login(client)
+    head = next(csv.reader(io.StringIO(client.get("/export.csv").content.decode("utf-8-sig"))))
+    assert head[:8] == ["序号", "材料目录", "机构名称", "统一社会信用代码", "法定代表人", "注册地址", "机构类型", "申报职业"]
+    assert head[-5:] == ["审核结论", "审核人", "审核时间", "备注", "与系统结论不同"]

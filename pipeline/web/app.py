@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -49,6 +50,8 @@ COOKIE = "certriage_session"
 FILTERS = ("decision", "code", "q", "status")
 MAX_NOTE_CHARS = 2000
 DECISION_KEYS = {"a": "approve", "r": "reject", "m": "more"}
+MAX_LOGIN_FAILURES = 5
+LOGIN_WINDOW_S = 300.0
 
 
 class NotLoggedIn(Exception):
@@ -179,6 +182,9 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
 
     # ------------------------------------------------------------ login
 
+    # Failed logins per user name, in this process: a few guesses, then a pause.
+    failures: dict[str, list[float]] = {}
+
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/queue", error: str = "") -> HTMLResponse:
         return render(request, "login.html", None, next=_safe_next(next), error=error,
@@ -187,16 +193,25 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
     @app.post("/login", dependencies=[Depends(same_origin)])
     def login(request: Request, name: str = Form(""), password: str = Form(""),
               next: str = Form("/queue")) -> Response:
-        user = db.user_by_name(name.strip())
+        name = name.strip()[:64]
+        now = time.monotonic()
+        recent = [t for t in failures.get(name, []) if now - t < LOGIN_WINDOW_S]
+        if len(recent) >= MAX_LOGIN_FAILURES:
+            log.warning("login for user %r refused: too many failures", name)
+            return render(request, "login.html", None, status_code=429, next=_safe_next(next),
+                          error="登录失败次数过多，请稍后再试", no_users=False)
+        user = db.user_by_name(name)
         if user is None:
             auth.dummy_verify(password)
             ok = False
         else:
             ok = auth.verify_password(password, user.password_hash)
         if not ok or user is None:
-            log.warning("failed login for user %r", name[:64])
+            failures[name] = [*recent, now]
+            log.warning("failed login for user %r", name)
             return render(request, "login.html", None, status_code=401, next=_safe_next(next),
                           error="用户名或密码错误", no_users=False)
+        failures.pop(name, None)
         session = signer.new(user.id, auth.password_version(user.password_hash))
         response = RedirectResponse(_safe_next(next), status_code=303)
         set_cookie(request, response, signer.dumps(session))
