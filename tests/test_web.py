@@ -519,7 +519,8 @@ def test_roster_row_and_org_filings_when_the_report_has_them(out_dir: Path, tmp_
     out = copy_out(out_dir, tmp_path / "run")
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     a = report["applicants"][0]
-    a["roster"] = {"姓名": "汇总表里的名字", "身份证号": a["identity"].get("id_number") or "", "民族": "回"}
+    a["roster"] = {"姓名": "汇总表里的名字", "身份证号": a["identity"].get("id_number") or "", "民族": "回",
+                   "工作单位": "<script>alert(1)</script>"}
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     app = create_app(str(out), f"sqlite:///{tmp_path / 'r.sqlite3'}")
     app.state.db.add_user("alice", auth.hash_password(PASSWORD))
@@ -527,6 +528,7 @@ def test_roster_row_and_org_filings_when_the_report_has_them(out_dir: Path, tmp_
     login(client)
     page = client.get(f"/applicant/{quote(a['key'], safe='')}").text
     assert "汇总表" in page and "汇总表里的名字" in page and 'class="differs"' in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page  # user data is escaped
     recs = list(csv.DictReader(io.StringIO(client.get("/export.csv").content.decode("utf-8-sig"))))
     rec = next(r for r in recs if r["材料目录"] == a["key"])
     assert rec["姓名"] == "汇总表里的名字" and rec["民族"] == "回"
