@@ -214,14 +214,9 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
     key = cache_key(f.sha256, STAGE_VERSION, ocr, dpi)
     hit = cache.get(key, FileResult)
     if hit is not None:
-        return _rebase(hit, f)
+        return _with_name_findings(_rebase(hit, f))
     pages, findings = render_file(f, work_dir, dpi=dpi)
     result = FileResult(file=f, findings=list(findings))
-    if pages and extension_lies(f.declared_ext, f.kind):
-        result.findings.append(Finding(
-            code="FILE_TYPE_MISMATCH", severity=Severity.INFO, confidence=1.0,
-            message=f"文件扩展名为 {f.declared_ext}，实际内容为 {f.kind.value.upper()}（已按实际内容读取）",
-            documents=[f"{f.rel_path}#1"], expected=f.kind.value, found=f.declared_ext))
     read_all: list[tuple[PageText, Classification]] = []
     page_seals: dict[int, list[Seal]] = {}
     if pages:
@@ -244,7 +239,19 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
     result.ocr_seconds = round(sum(t.seconds for d in docs for t in d.texts if t.engine != "text_layer"), 3)
     result.seconds = round(time.perf_counter() - t0, 3)
     cache.put(key, result)
-    return result
+    return _with_name_findings(result)
+
+
+def _with_name_findings(result: FileResult) -> FileResult:
+    """Findings about the file's name, not its content: added after the content cache,
+    which two files with the same bytes and other names share."""
+    f = result.file
+    if not result.pages or not extension_lies(f.declared_ext, f.kind):
+        return result
+    lie = Finding(code="FILE_TYPE_MISMATCH", severity=Severity.INFO, confidence=1.0,
+                  message=f"文件扩展名为 {f.declared_ext}，实际内容为 {f.kind.value.upper()}（已按实际内容读取）",
+                  documents=[f"{f.rel_path}#1"], expected=f.kind.value, found=f.declared_ext)
+    return result.model_copy(update={"findings": [*result.findings, lie]})
 
 
 def _rebase(result: FileResult, f: BatchFile) -> FileResult:
