@@ -74,6 +74,15 @@ def _file_run_name() -> str:
     return f"read {_masked(f.rel_path)}" if isinstance(f, BatchFile) else "read"
 
 
+def _object_run_name() -> str:
+    from prefect.runtime import task_run
+
+    params = task_run.parameters
+    info = params.get("info")
+    key = info.key if isinstance(info, ObjectInfo) else str(params.get("key", ""))
+    return f"{task_run.task_name} {_masked(key)}"
+
+
 def _applicant_run_name() -> str:
     from prefect.runtime import task_run
 
@@ -84,14 +93,14 @@ def _applicant_run_name() -> str:
 # ---------------------------------------------------------------- tasks
 
 
-@task(name="pull-object", task_run_name="pull {info.key}", **_RETRY)
+@task(name="pull-object", task_run_name=_object_run_name, **_RETRY)
 def pull_object_task(url: str, info: ObjectInfo, work_dir: Path) -> str:
     from pipeline.storage.sync import pull_object
 
     return pull_object(url, info, work_dir)
 
 
-@task(name="push-object", task_run_name="push {key}", **_RETRY)
+@task(name="push-object", task_run_name=_object_run_name, **_RETRY)
 def push_object_task(url: str, staging: Path, key: str) -> str:
     from pipeline.storage.sync import push_object
 
@@ -178,9 +187,29 @@ def publish(staging: Path, out: str) -> None:
 @flow(name="certriage-batch", persist_result=False, log_prints=False)
 def batch_flow(source: str, out: str, profile: str = "generic", batch_date: str | None = None,
                workers: int = 1, ocr: str = "rapidocr", dpi: int = 200,
-               work_dir: str | None = None) -> str:
+               work_dir: str | None = None) -> Any:
     """Process one batch (folder, .zip or s3:// prefix) into a report (folder or s3://
-    prefix). Returns where report.json was written."""
+    prefix). Returns where report.json was written.
+
+    A batch that cannot be processed as a whole (missing, not a folder/zip, storage
+    refusing access) ends the run Failed with that one-line reason, without a traceback
+    in the log; the caller gets the original exception."""
+    from prefect.states import Failed
+
+    from pipeline.ingest import BatchError
+
+    try:
+        return _process_batch(source, out, profile, batch_date, workers, ocr, dpi, work_dir)
+    except BatchError as exc:
+        return Failed(message=str(exc), data=exc)
+    except StorageError as exc:
+        if isinstance(exc, TransientStorageError):
+            raise  # retries are spent: worth a traceback
+        return Failed(message=str(exc), data=exc)
+
+
+def _process_batch(source: str, out: str, profile: str, batch_date: str | None, workers: int,
+                   ocr: str, dpi: int, work_dir: str | None) -> str:
     from pipeline.ingest import ingest
     from pipeline.report import write_reports
     from pipeline.runner import RunOptions, finish_report, prepare_applicants
