@@ -114,14 +114,15 @@ if "PREFECT_HOME" not in os.environ and "PREFECT_API_URL" not in os.environ:
     os.environ["PREFECT_HOME"] = _prefect_home
     atexit.register(shutil.rmtree, _prefect_home, True)
 
+import flows  # noqa: E402,F401  Prefect's environment defaults, before any test imports prefect
+
 
 @pytest.fixture(scope="session")
 def prefect_api() -> str:
     """URL of the Prefect API the in-process flows use (the ephemeral server, started
     once per session), so `certriage run` subprocesses can join it instead of paying
     for a server of their own."""
-    import flows  # noqa: F401  (environment defaults before prefect is imported)
-    from prefect.settings import PREFECT_API_URL  # isort: skip
+    from prefect.settings import PREFECT_API_URL
 
     if PREFECT_API_URL.value():
         return str(PREFECT_API_URL.value())
