@@ -215,6 +215,8 @@ def applicant_to_dict(a: ApplicantResult, photo_evidence: str | None = None,
         "documents": [document_to_dict(d) for d in a.documents],
         "photo": photo,
         "findings": [finding_to_dict(f) for f in a.findings],
+        # Addition: the roster row as declared, so a reviewer sees it beside the documents.
+        **({"roster": {k: v for k, v in a.roster.items() if v}} if a.roster else {}),
         "pages": [
             {"file": p.file, "page": p.number, "width": p.width, "height": p.height,
              "rotation": p.rotation, "image": (page_images or {}).get(f"{p.file}#{p.number}")}

@@ -322,6 +322,7 @@ def assess_applicant(ctx: ApplicantContext, results: list[FileResult], extra: li
         identity=build_identity(ctx), documents=ctx.documents,
         photo=_photo_info(ctx), findings=findings,
         pages=[p for r in results for p in r.pages],
+        roster=dict(ctx.roster_row.values) if ctx.roster_row is not None else None,
     )
 
 

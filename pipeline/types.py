@@ -237,6 +237,7 @@ class ApplicantResult(BaseModel):
     photo: PhotoInfo | None = None
     findings: list[Finding] = Field(default_factory=list)
     pages: list[Page] = Field(default_factory=list)  # for thumbnails and overlays
+    roster: dict[str, str] | None = None  # the applicant's roster row, column -> cell text
 
 
 class Stats(BaseModel):

@@ -36,6 +36,9 @@ def test_run_accounts_for_every_file_and_page(sample_run: dict, schema: dict) ->
     assert s.precision >= 0.9, (s.precision, s.confusion)
     packagings = {f["packaging"] for a in truth["applicants"] for f in a["files"]}
     assert {"long_image", "id_both_sides", "text_pdf", "merged_pdf", "phone_photo"} <= packagings
+    # Each applicant's roster row travels with it (for the web UI's side-by-side view).
+    for a in report["applicants"]:
+        assert a["roster"]["材料目录"] == a["key"] or a["roster"]["姓名"] in a["key"], a.get("roster")
 
 
 def test_clean_batch_is_mostly_passed(sample_run: dict) -> None:
