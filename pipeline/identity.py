@@ -2,7 +2,8 @@
 gender and birth date (for an organisation filing: its name, USCC and legal
 representative), each from the most trustworthy source that has it.
 
-Order of trust: the ID card, then the recommendation form, then other documents, then
+The name is the one most sources agree on (weighted by trust). Order of trust: the ID card,
+then the recommendation form, then other documents, then
 the roster (declared, not evidenced); within one rank the more confident reading. A valid
 ID number is preferred to any invalid reading. Gender and birth date are the ID card's
 printed ones when it has them, else derived from a valid ID number (digits 7–14; 17th
@@ -19,6 +20,7 @@ from pipeline.types import DocType
 from validators.base import ApplicantContext
 from validators.common import (
     PERSON_TYPES,
+    RANK_WEIGHT,
     Source,
     clean_gender,
     clean_id,
@@ -43,6 +45,18 @@ def _first(sources: list[Source], rank: dict[str, int] | None = None) -> Source 
     return min(sources, key=order, default=None)
 
 
+def _voted(sources: list[Source]) -> str | None:
+    """The name most sources agree on, each weighted by its rank and confidence: one
+    misread form must not outvote the ID card, certificates and roster that agree.
+    An ID card reading still wins a tie (it weighs most)."""
+    votes: dict[str, float] = {}
+    for s in sources:
+        v = clean_name(s.value)
+        if v:
+            votes[v] = votes.get(v, 0.0) + s.confidence * RANK_WEIGHT.get(s.rank, 1.0)
+    return max(votes, key=lambda v: votes[v]) if votes else None
+
+
 def _date(value: Any) -> str | None:
     parsed = parse_date(value)
     if parsed is None:
@@ -55,9 +69,9 @@ def build_identity(ctx: ApplicantContext) -> dict[str, Any]:
     if ctx.profile.subject == "organisation":
         return _organisation(ctx)
     out: dict[str, Any] = {}
-    name = _first(field_sources(ctx, "name", PERSON_TYPES, "姓名"))
-    if name is not None:
-        out["name"] = clean_name(name.value)
+    name = _voted(field_sources(ctx, "name", PERSON_TYPES, "姓名"))
+    if name:
+        out["name"] = name
     ids = field_sources(ctx, "id_number", PERSON_TYPES, "身份证号")
     valid = [s for s in ids if id_valid(clean_id(s.value))]
     idn = _first(valid) or _first(ids)

@@ -535,6 +535,13 @@ def test_identity_from_form_then_roster_and_derived_from_id_number() -> None:
     assert only_roster["name"] == "王五" and only_roster["gender"] == "男"
 
 
+def test_identity_name_is_what_most_sources_agree_on() -> None:
+    """No ID card; the form's name misread, the certificates and the roster agree."""
+    docs = [doc("recommendation_form", {"name": "泰一监", "id_number": ID_M}),
+            doc("skill_certificate", {"name": "郭一峰"}), doc("work_certificate", {"name": "郭一峰"})]
+    assert build_identity(ctx(docs, roster={"姓名": "郭一峰"}))["name"] == "郭一峰"
+
+
 def test_identity_prefers_a_valid_id_number() -> None:
     misread = ID_M[:5] + ("9" if ID_M[5] != "9" else "8") + ID_M[6:]
     ident = build_identity(ctx([card(idn=misread), doc("work_certificate", {"id_number": ID_M})]))
