@@ -254,12 +254,15 @@ def run_flow(source: str, out: str, profile: str = "generic", batch_date: date |
     """`batch_flow` on the chosen task runner; what `certriage run` calls."""
     from prefect.settings import PREFECT_API_URL
 
-    from flows.runners import dask_needs_server, make_task_runner, shared_api
+    from flows.runners import dask_needs_server, make_task_runner, shared_api, start_api
 
     if dask_needs_server(dask_address) and not PREFECT_API_URL.value():
         raise RuntimeError(f"workers of the Dask cluster at {dask_address} cannot reach this process's "
                            "ephemeral Prefect API: start a Prefect server and set PREFECT_API_URL (README)")
     runner = make_task_runner(task_runner, workers, dask_address)
+    with reporter().stage("starting Prefect", 1) as bar:
+        start_api()
+        bar.advance()
     with shared_api(needed=task_runner != "threads"):
         return batch_flow.with_options(task_runner=runner)(
             source=str(source), out=str(out), profile=profile,

@@ -91,6 +91,24 @@ def dask_needs_server(dask_address: str | None) -> bool:
     return host not in LOOPBACK
 
 
+def start_api() -> str | None:
+    """The Prefect API URL, starting the ephemeral server now (the same singleton Prefect's
+    clients would start on first use) when no PREFECT_API_URL is configured, so the CLI
+    can show that wait as a stage of its own. None when ephemeral mode is switched off."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_ALLOW_EPHEMERAL_MODE
+
+    configured = PREFECT_API_URL.value()
+    if configured:
+        return str(configured)
+    if not PREFECT_SERVER_ALLOW_EPHEMERAL_MODE.value():
+        return None  # Prefect itself will say what is missing
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    return server.api_url
+
+
 @contextmanager
 def shared_api(needed: bool) -> Iterator[str | None]:
     """Make every process of the run use one Prefect API (see the module doc). Yields
@@ -101,11 +119,10 @@ def shared_api(needed: bool) -> Iterator[str | None]:
     if not needed or configured:
         yield configured
         return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()  # the same singleton Prefect's clients start ephemerally
-    server.start()
-    url = server.api_url
+    url = start_api()
+    if url is None:
+        yield None
+        return
     old = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url  # for worker processes spawned from here
     try:
