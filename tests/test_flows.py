@@ -148,6 +148,13 @@ def test_s3_batch_in_and_outputs_out(flow_sample: dict, s3_bucket: str, s3_env: 
     plan = plan_push(work / "outbox", out_url)
     assert plan.upload == [] and plan.stale == [] and plan.unchanged == len(keys) - 1
 
+    # The plain path (no Prefect) reads and writes S3 the same way.
+    plain_url = f"s3://{s3_bucket}/results/plain/"
+    assert main(_run_args(intake.url, plain_url, flow_sample["truth"], "--work-dir", str(work), "--no-prefect")) == 0
+    plain = json.loads(S3Store(s3_bucket, "results/plain/").read_bytes("report.json"))
+    assert _without_timings(plain) == _without_timings(json.loads(out.read_bytes("report.json")))
+    assert set(S3Store(s3_bucket, "results/plain/").list()) == keys
+
 
 def test_retries_only_transient_storage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pipeline.storage.sync as sync
