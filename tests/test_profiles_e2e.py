@@ -32,7 +32,7 @@ def _plan(profile: str, root: Path) -> dict:
     from pipeline.profile import load_profile
 
     kinds = _kinds(profile)
-    spec = plan_batch(len(kinds) + 4, seed=17, profile=profile, packagings="image,scanned_pdf,text_pdf")
+    spec = plan_batch(len(kinds) + 2, seed=17, profile=profile, packagings="image,scanned_pdf,text_pdf")
     prof = load_profile(profile)
     free = list(range(len(spec.applicants)))
     for kind in kinds:
