@@ -161,8 +161,13 @@ def classify_region(
     lines: Sequence[OcrLine],
     size: tuple[int, int],
     faces: Sequence[BBox] = (),
+    pictorial: bool = False,
 ) -> Classification:
-    """Type of one region from its OCR lines, its (width, height) and detected faces."""
+    """Type of one region from its OCR lines, its (width, height) and detected faces.
+    `pictorial`: the caller saw a picture where the ID photo would be (a textless
+    photograph, or a photo-sized image file): a portrait one that no text claims is
+    taken as the photo even without a face, so a cat or a picture of text uploaded as
+    the ID photo is flagged PHOTO_FACE rather than lost as `other` (and DOC_MISSING)."""
     width, height = size
     scores, fired = text_scores(lines, height)
     n_chars = sum(len(_compact(line.text)) for line in lines)
@@ -176,6 +181,10 @@ def classify_region(
         photo -= 0.5 * (len(faces) - 1)
         scores[DocType.PHOTO] = photo
         fired.append(f"photo:faces={len(faces)},aspect={aspect:.2f},text={n_chars}")
+
+    elif pictorial and 0.55 <= aspect <= 0.95 and max(scores.values(), default=0.0) < MIN_SCORE:
+        scores[DocType.PHOTO] = MIN_SCORE + 0.5
+        fired.append(f"photo:no face,portrait picture,aspect={aspect:.2f},text={n_chars}")
 
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0].value))
     best, best_score = ranked[0] if ranked else (DocType.OTHER, 0.0)

@@ -618,9 +618,10 @@ def suppress_seal_ink(image: np.ndarray, seals: list[Seal]) -> np.ndarray:
     """A copy of the page with the seals' coloured ink turned to paper, so the OCR of the
     text under a seal reads the black strokes alone (PaddleOCR issues 7526, 4629).
 
-    Inside each (padded) seal box, a pixel of red ink takes its red channel as grey
-    level: red ink on paper is bright there, black text stays dark, and text seen through
-    the ink keeps its darkness. Blue ink takes the blue channel. Grey seals are left
+    Inside each (padded) seal box, a pixel of red ink takes its red channel, scaled so
+    the ink's level meets the paper's, as grey level: red ink on paper turns to paper,
+    black text stays dark, and text seen through the ink keeps its darkness. Blue ink
+    takes the blue channel. Grey seals are left
     alone: their ink cannot be told from text by colour."""
     coloured = [s for s in seals if s.bbox is not None and s.color in ("red", "blue", "other")]
     rgb = _to_rgb(np.asarray(image))
@@ -639,7 +640,16 @@ def suppress_seal_ink(image: np.ndarray, seals: list[Seal]) -> np.ndarray:
         masks = ink_masks(crop)
         mask = masks["blue"] if s.color == "blue" else masks["red"]
         mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
-        chan = crop[..., 2] if s.color == "blue" else crop[..., 0]
+        chan = (crop[..., 2] if s.color == "blue" else crop[..., 0]).astype(np.float32)
         sel = mask > 0
-        crop[sel] = np.repeat(chan[sel][:, None], 3, axis=1)
+        if not sel.any():
+            continue
+        # The ink's own level in that channel (~200-230, not paper white) is scaled up to
+        # paper, so no grey ghost of the ring is left for the text detector to find;
+        # text seen through the ink stays as dark, relative to it, as it was.
+        level = float(np.percentile(chan[sel], 75))
+        paper = float(np.percentile(crop[~sel].max(axis=1), 75)) if (~sel).any() else 255.0
+        gain = max(1.0, paper / max(level, 1.0))
+        value = np.clip(chan[sel] * gain, 0, 255).astype(np.uint8)
+        crop[sel] = np.repeat(value[:, None], 3, axis=1)
     return out

@@ -431,11 +431,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 E2E_CODES = ("SEAL_MISSING", "SEAL_SUSPICIOUS", "PHOTO_NOT_COLOR", "PHOTO_SIZE", "PHOTO_FILE_TOO_LARGE",
              "DUPLICATE_PHOTO_IN_BATCH", "PHOTO_BACKGROUND", "PHOTO_FACE")
-KNOWN_MISSES = {
-    "PHOTO_BACKGROUND": "the runner finds the photo by Haar faces without validators.photo's whitened-background "
-                        "retry: a blue/red-backed photo is not classified `photo` (DOC_MISSING instead)",
-    "PHOTO_FACE": "a photo without a face is classified `other`, so the photo check never sees it (DOC_MISSING)",
-}
+KNOWN_MISSES: dict[str, str] = {}  # code -> why it is not raised yet (strict xfail)
 
 
 @pytest.mark.parametrize("code", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN_MISSES[c], strict=True))

@@ -108,6 +108,15 @@ def test_readings_of_the_right_seal_are_not_mismatches(read: str) -> None:
     assert check(_ctx(_doc("佛山蓝海机电设备有限公司", read))) == []
 
 
+def test_a_look_alike_seal_is_a_mismatch_when_read_surely() -> None:
+    found = check(_ctx(_doc("珠海明德电子有限公司", "珠海恒通电子有限公司", text_conf=0.99)))
+    assert [f.code for f in found] == ["SEAL_TEXT_MISMATCH"] and found[0].expected == "珠海明德电子有限公司"
+    # Not on an unsure reading, nor for one misread character of the trade name.
+    assert check(_ctx(_doc("珠海明德电子有限公司", "珠海恒通电子有限公司", text_conf=0.9))) == []
+    assert check(_ctx(_doc("珠海明德电子有限公司", "珠海明德屯子有限公司", text_conf=0.99))) == []
+    assert check(_ctx(_doc("广州信达职业培训学校", "广州嘉达职业培训学校", text_conf=0.99))) == []
+
+
 def test_doubtful_readings_are_not_mismatches() -> None:
     assert check(_ctx(_doc("佛山蓝海机电设备有限公司", None))) == []
     assert check(_ctx(_doc("佛山蓝海机电设备有限公司", "广州德信餐饮管理有限公司", text_conf=0.6))) == []

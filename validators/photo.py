@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from models.face import detect_faces
 from pipeline.types import BatchFile, DocType, Document, Finding, Severity
 from validators.base import ApplicantContext
 
@@ -35,25 +36,6 @@ BACKGROUND_NAMES = {"white": "白色", "blue": "蓝色", "red": "红色", "other
 
 
 # ---------------------------------------------------------------- facts
-
-
-def detect_faces(image: np.ndarray) -> list[tuple[float, float, float, float]]:
-    """Face boxes; when none is found, once more with the background made white (a dark
-    red or blue backdrop flattens the histogram the Haar cascade works on)."""
-    from models.face import get_face_detector
-
-    detector = get_face_detector()
-    faces = list(detector.detect(image))
-    if faces:
-        return faces
-    h, w = image.shape[:2]
-    bg = np.median(image[: max(2, int(0.08 * h))].reshape(-1, 3), axis=0)
-    if min(bg) >= 200:
-        return faces
-    near = np.abs(image.astype(np.int16) - bg.astype(np.int16)).max(axis=2) < 60
-    whitened = image.copy()
-    whitened[near] = 255
-    return list(detector.detect(whitened))
 
 
 def _border_pixels(image: np.ndarray, faces: list[tuple[float, float, float, float]]) -> np.ndarray:

@@ -12,7 +12,8 @@ best of
   text is a guess: the widest gap in the ink),
 
 and a finding is raised only when the reading is confident and shares little with the
-name. An unread seal is never a mismatch.
+name, or when a sure reading is a look-alike: the same city and trade around another
+trade name (珠海恒通电子 for 珠海明德电子). An unread seal is never a mismatch.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ MIN_TEXT_CONFIDENCE = 0.85  # recogniser score of the ring text
 MIN_FIELD_CONFIDENCE = 0.7
 MIN_TEXT_CHARS = 4
 MATCH_SIMILARITY = 0.5  # at or above: the same organisation read with slips
+LOOK_ALIKE_TEXT_CONFIDENCE = 0.95  # a look-alike is called only on a sure reading
 
 
 def similarity(read: str, name: str) -> float:
@@ -57,6 +59,23 @@ def similarity(read: str, name: str) -> float:
     return max(0.0, best)
 
 
+def look_alike(read: str, name: str) -> bool:
+    """Two names that share city and trade (珠海…电子有限公司) but differ in the middle,
+    the trade name (明德 / 恒通): after the common beginning and end are cut off, at least
+    two characters remain on each side and none of them agree. One misread character
+    cannot make that; two adjacent misreads could, which is why the reading must be
+    sure (LOOK_ALIKE_TEXT_CONFIDENCE)."""
+    a, b = clean_org(read), clean_org(name)
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    j = 0
+    while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
+        j += 1
+    ma, mb = a[i:len(a) - j], b[i:len(b) - j]
+    return len(ma) >= 2 and len(mb) >= 2 and not set(ma) & set(mb)
+
+
 def _issuers(doc: Document) -> list[tuple[str, float]]:
     out = []
     for key in ISSUER_FIELDS.get(doc.type, ()):
@@ -74,11 +93,20 @@ def _check_seal(doc: Document, seal: Seal, issuers: list[tuple[str, float]]) -> 
     if not trusted:
         return None
     scores = [(similarity(text, n), n, c) for n, c in trusted]
-    if any(same_org(text, n) for n, _ in trusted) or max(s for s, _, _ in scores) >= MATCH_SIMILARITY:
+    sure_read = (seal.text_confidence or 0.0) >= LOOK_ALIKE_TEXT_CONFIDENCE
+    if any(same_org(text, n) for n, _ in trusted):
         return None
-    sim, name, name_conf = max(scores)
-    conf = (seal.text_confidence or 0.0) * name_conf * seal.confidence
-    conf *= min(1.0, (MATCH_SIMILARITY - sim) / 0.25)  # a near miss is less sure
+    if max(s for s, _, _ in scores) >= MATCH_SIMILARITY:
+        # Close overall; a look-alike still differs in its trade name (字号).
+        alike = [(n, c) for n, c in trusted if look_alike(text, n)]
+        if not (sure_read and alike and len(alike) == len(trusted)):
+            return None
+        name, name_conf = alike[0]
+        conf = 0.6 * (seal.text_confidence or 0.0) * name_conf * seal.confidence
+    else:
+        sim, name, name_conf = max(scores)
+        conf = (seal.text_confidence or 0.0) * name_conf * seal.confidence
+        conf *= min(1.0, (MATCH_SIMILARITY - sim) / 0.25)  # a near miss is less sure
     label = DOC_TYPE_NAMES.get(doc.type.value, doc.type.value)
     return finding(
         "SEAL_TEXT_MISMATCH", Severity.ERROR,
