@@ -189,3 +189,9 @@ def test_pages_that_are_not_the_stored_pixels_are_skipped(batch: dict[str, Any],
     small = _ctx(path, rel, doc.doc_type, lines, {})
     small.pages[0] = small.pages[0].model_copy(update={"width": 1000, "height": 700})
     assert stored_luma(small, rel, 1) is None
+
+
+def test_the_check_is_registered() -> None:
+    from validators import VALIDATORS
+
+    assert VALIDATORS["tampering"] == "validators.tampering:check"

@@ -32,6 +32,7 @@ VALIDATORS: dict[str, str] = {
     "seal": "validators.seal:check",
     "seal_text": "validators.seal_text:check",
     "photo": "validators.photo:check",
+    "tampering": "validators.tampering:check",
 }
 BATCH_VALIDATORS: dict[str, str] = {
     "duplicates": "validators.duplicates:check_batch",
