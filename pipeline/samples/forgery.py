@@ -50,6 +50,7 @@ from pipeline.samples.documents import DocSpec, cn_date, cn_date_upper, render_l
 from pipeline.samples.fonts import font
 from pipeline.samples.layout import Layout, SealOp, TextOp
 from pipeline.samples.packaging import FilePlan
+from validators.common import distance
 
 # kind -> (code, subject); seal_over_text expects no finding (it measures OCR under seals).
 FORGERY_DEFECTS: dict[str, tuple[str | None, str | None]] = {
@@ -389,16 +390,6 @@ def _no_seal(spec: Any, a: Any, rng: random.Random, prof: Profile) -> None:
     _expect(a, "no_seal", doc.doc_type)
 
 
-def _levenshtein(s: str, t: str) -> int:
-    prev = list(range(len(t) + 1))
-    for i, cs in enumerate(s, 1):
-        cur = [i]
-        for j, ct in enumerate(t, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (cs != ct)))
-        prev = cur
-    return prev[-1]
-
-
 def _look_alike(issuer: str, region: Any, rng: random.Random) -> str:
     """Another organisation of the same city and kind: 广州华粤科技有限公司 ->
     广州恒通科技有限公司 (a real company's name, not an OCR slip of the issuer's)."""
@@ -425,7 +416,7 @@ def _foreign_seal(spec: Any, a: Any, rng: random.Random, prof: Profile) -> None:
     assert issuer is not None and doc.seal is not None
 
     def far(name: str) -> bool:
-        return _levenshtein(name, issuer) >= max(2, len(issuer) // 5)
+        return distance(name, issuer) >= max(2, len(issuer) // 5)
 
     others = sorted({x.person.employer.name for x in spec.applicants} - {issuer})
     others = [n for n in others if far(n)]
