@@ -1,7 +1,7 @@
 """Report writers: report.json, queue.csv, queue.xlsx, report.html and evidence/ crops.
 
 Everything here reads a finished `Report` and writes files; nothing decides anything.
-Every file goes through `_atomic_write` (temp name in the same folder, then os.replace),
+Every file goes through `atomic_write` (pipeline/storage/local.py: temp name in the same folder, then os.replace),
 so a run killed half-way leaves the previous outputs or the new ones, never a torn file.
 report.json is written last: when it is there, everything it points at is there too.
 """
@@ -19,7 +19,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -41,6 +40,7 @@ from pipeline.messages import (
     severity_word,
     shape_word,
 )
+from pipeline.storage.local import atomic_write
 from pipeline.types import (
     ApplicantResult,
     BBox,
@@ -54,10 +54,6 @@ from pipeline.types import (
 
 log = logging.getLogger(__name__)
 
-# mkstemp creates 0600 files; outputs get the usual mode. Read once, at import, because
-# os.umask can only be read by setting it (not thread-safe later).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 DECISION_RANK = {Decision.REJECT: 0, Decision.REVIEW: 1, Decision.PASS: 2}
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -256,23 +252,6 @@ def report_to_dict(report: Report, photo_evidence: dict[str, str] | None = None,
 # ---------------------------------------------------------------- atomic files
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes so that `path` is either the old file or the complete new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # ---------------------------------------------------------------- queue.csv / .xlsx
@@ -300,7 +279,7 @@ def queue_rows(report: Report) -> list[list[Any]]:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_text(v: Any) -> Any:
+def csv_cell(v: Any) -> Any:
     """Folder names are user data: a leading = + - @ would run as a formula when the
     CSV is opened in Excel (CSV injection), so such text gets a leading apostrophe."""
     if isinstance(v, str) and v.startswith(_FORMULA_START):
@@ -313,11 +292,11 @@ def queue_csv_bytes(report: Report) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(QUEUE_HEADERS)
-    w.writerows([_csv_text(v) for v in row] for row in queue_rows(report))
+    w.writerows([csv_cell(v) for v in row] for row in queue_rows(report))
     return buf.getvalue().encode("utf-8-sig")
 
 
-def _xlsx_append(ws: Any, row: list[Any]) -> None:
+def xlsx_append(ws: Any, row: list[Any]) -> None:
     """Append a row as literal values: strings never become formulas, and characters
     that openpyxl refuses (control characters from OCR) are dropped."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -349,7 +328,7 @@ def queue_xlsx_bytes(report: Report) -> bytes:
     top = Alignment(vertical="top")
     wrap = Alignment(vertical="top", wrap_text=True)
     for row in queue_rows(report):
-        _xlsx_append(ws, row)
+        xlsx_append(ws, row)
         r = ws.max_row
         ws.cell(r, 4).number_format = "@"
         for c in (6, 7):
@@ -372,9 +351,9 @@ def queue_xlsx_bytes(report: Report) -> bytes:
             cell.font = Font(bold=True)
         for f in _by_severity(report.findings):
             row = [severity_word(f.severity), describe(f), f.message, "；".join(f.documents)]
-            _xlsx_append(bs, row)
+            xlsx_append(bs, row)
         for k in report.skipped:
-            _xlsx_append(bs, ["跳过", "未处理的文件", k.reason, k.path])
+            xlsx_append(bs, ["跳过", "未处理的文件", k.reason, k.path])
         for i, width in enumerate([8, 40, 50, 60], 1):
             bs.column_dimensions[get_column_letter(i)].width = width
         bs.freeze_panes = "A2"
@@ -617,7 +596,7 @@ def _render_one(
         full = im.copy()
         full.thumbnail((PAGE_MAX_SIDE, PAGE_MAX_SIDE * 4))
         rel = f"pages/{folder}/{_page_image_name(page)}"
-        _atomic_write(out_dir / rel, _jpeg(full, PAGE_QUALITY))
+        atomic_write(out_dir / rel, _jpeg(full, PAGE_QUALITY))
         res.written.append(out_dir / rel)
         res.pages[f"{page.file}#{page.number}"] = rel
         return
@@ -626,14 +605,14 @@ def _render_one(
         docs = index.docs.get((page.file, page_no), [])
         box, mark = _crop_box(f, page_no, docs, photo_file)
         rel = f"evidence/{folder}/{name}"
-        _atomic_write(
+        atomic_write(
             out_dir / rel, _jpeg(_cut(im, page, box, EVIDENCE_MAX_SIDE, mark), EVIDENCE_QUALITY)
         )
         res.written.append(out_dir / rel)
         res.evidence.setdefault(i, []).append(rel)
         return
     rel = f"evidence/{folder}/photo.jpg"
-    _atomic_write(out_dir / rel, _jpeg(_cut(im, page, arg, PHOTO_MAX_SIDE), 85))
+    atomic_write(out_dir / rel, _jpeg(_cut(im, page, arg, PHOTO_MAX_SIDE), 85))
     res.written.append(out_dir / rel)
     res.photo = rel
 
@@ -1028,11 +1007,11 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
         "evidence": out_dir / "evidence",
         "pages": out_dir / "pages",
     }
-    _atomic_write(paths["csv"], queue_csv_bytes(final))
-    _atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
-    _atomic_write(paths["html"], report_html(final, thumbs, photos).encode("utf-8"))
+    atomic_write(paths["csv"], queue_csv_bytes(final))
+    atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
+    atomic_write(paths["html"], report_html(final, thumbs, photos).encode("utf-8"))
     data = json.dumps(report_to_dict(final, photos, page_images), ensure_ascii=False, indent=2)
-    _atomic_write(paths["json"], (data + "\n").encode("utf-8"))
+    atomic_write(paths["json"], (data + "\n").encode("utf-8"))
     _prune_evidence(paths["evidence"], written)
     _prune_evidence(out_dir / "pages", written)
     return paths

@@ -10,6 +10,28 @@ from pathlib import Path
 
 from pipeline.storage.base import ObjectInfo, StorageError
 
+# mkstemp creates 0600 files; outputs get the usual mode. Read once, at import, because
+# os.umask can only be read by setting it (not thread-safe later).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write bytes so that `path` is either the old file or the complete new one: a temp
+    name in the same folder, fsync, then os.replace. Every output file goes through it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
 
 class LocalStore:
     """A folder; keys are relative paths inside it, and nothing outside is reachable."""
@@ -36,18 +58,7 @@ class LocalStore:
             raise StorageError(f"no such object: {key}") from exc
 
     def write_bytes(self, key: str, data: bytes) -> None:
-        dest = self.path(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.path(key), data)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()

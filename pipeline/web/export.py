@@ -17,7 +17,7 @@ import io
 from typing import Any
 
 from pipeline.messages import SKILL_LEVEL_NAMES, decision_word, format_value
-from pipeline.report import _csv_text, _xlsx_append
+from pipeline.report import csv_cell, xlsx_append
 from pipeline.web.data import Run, by_severity, reason_text
 from pipeline.web.db import REVIEW_WORDS, ReviewDecision, as_utc
 
@@ -137,7 +137,7 @@ def export_csv(run: Run, decisions: dict[str, ReviewDecision]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(export_headers(run))
-    w.writerows([_csv_text(v) for v in row] for row in export_rows(run, decisions))
+    w.writerows([csv_cell(v) for v in row] for row in export_rows(run, decisions))
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -159,7 +159,7 @@ def export_xlsx(run: Run, decisions: dict[str, ReviewDecision]) -> bytes:
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     text_cols = [i for i, h in enumerate(headers, 1) if h in TEXT_COLUMNS]
     for row in export_rows(run, decisions):
-        _xlsx_append(ws, row)
+        xlsx_append(ws, row)
         for c in text_cols:
             ws.cell(ws.max_row, c).number_format = "@"
         for cell in ws[ws.max_row]:
