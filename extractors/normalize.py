@@ -13,7 +13,9 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
+
+from pipeline import gb11643
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 NAME_RE = re.compile(rf"^[{CJK}]{{2,4}}$|^[{CJK}]{{1,8}}·[{CJK}]{{1,8}}$")
@@ -148,11 +150,8 @@ ID_CANDIDATE_RE = re.compile(r"(?<![0-9A-Za-z])([0-9OoDQlIiZzSsBGbgqTA|!]{6}\s?[
 
 
 def id_valid(value: str) -> bool:
-    """GB 11643 check (stdnum also checks region and birth date); no spaces allowed."""
-    try:
-        return len(value) == 18 and ric.is_valid(value)
-    except Exception:  # noqa: BLE001 - stdnum raises on odd input in some versions
-        return False
+    """GB 11643 check as the standard reads it (pipeline.gb11643); no spaces allowed."""
+    return len(value) == 18 and gb11643.is_valid(value)
 
 
 def normalize_id(text: str) -> tuple[str, float] | None:

@@ -137,6 +137,29 @@ def test_future_birth_date_in_id_number() -> None:
     assert "晚于" in f.message and f.documents == []
 
 
+def test_region_code_created_after_birth_year_is_valid() -> None:
+    """GB 11643: a number keeps the code of the county that first issued it; 510105
+    (青羊区) dates from 1990 in stdnum's table, and someone born in 1981 may hold it."""
+    later = make_id(birth="19810312", region="510105")
+    assert not ric.is_valid(later)  # stdnum's birth-year test refuses it
+    card_doc = card(idn=later)
+    assert id_number.check(ctx([card_doc], roster={"身份证号": later})) == []
+    a = ctx([card_doc], key="001_张三")
+    b = ctx([card("李四", idn=later)], key="002_李四")
+    out = duplicates.check_batch([a, b])  # the shared number is still caught
+    assert codes(out["001_张三"]) == ["DUPLICATE_ID_IN_BATCH"]
+
+
+def test_region_code_never_known_or_abolished_before_birth() -> None:
+    unknown = make_id(birth="19800101", region="999999")
+    f = one(id_number.check(ctx([card(idn=unknown)])), "ID_NUMBER_INVALID")
+    assert "不存在" in f.message and f.confidence <= 0.6
+    gone = make_id(birth="19950101", region="510103")  # 西城区 of 成都, 1983-1990
+    f = one(id_number.check(ctx([card(idn=gone)])), "ID_NUMBER_INVALID")
+    assert "撤销" in f.message
+    assert id_number.check(ctx([card(idn=make_id(birth="19850101", region="510103"))])) == []
+
+
 def test_wrong_length_and_letters() -> None:
     found = id_number.check(ctx([card(idn="44010619900101"), doc("work_certificate", {"id_number": "4401061990O1011234"})]))
     assert codes(found) == ["ID_NUMBER_INVALID", "ID_NUMBER_INVALID"]

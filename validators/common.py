@@ -18,8 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stdnum.cn import ric
-
+from pipeline import gb11643
 from pipeline.messages import DOC_TYPE_NAMES
 from pipeline.types import DocType, Finding, Severity
 from validators.base import ApplicantContext
@@ -35,7 +34,7 @@ OTHER_RANK, ROSTER_RANK = 2, 3
 RANK_WEIGHT = {0: 1.6, 1: 1.2, 2: 1.0, 3: 1.1}
 # How much less likely each further independent OCR slip is than the first.
 EXTRA_SLIP = 0.3
-REGION_ONLY = "行政区划代码无效"
+REGION_PROBLEMS = (gb11643.REGION_UNKNOWN, gb11643.REGION_ABOLISHED)
 LOW_FIELD_CONFIDENCE = 0.6
 # Documents that carry no person fields of the applicant (an organisation's papers).
 NOT_PERSON = (DocType.BUSINESS_LICENSE, DocType.APPLICATION_LETTER, DocType.PHOTO, DocType.OTHER)
@@ -226,17 +225,15 @@ def id_gender(idn: str) -> str | None:
 
 
 def id_valid(idn: str) -> bool:
-    return ric.is_valid(idn)
+    """GB 11643 as the standard reads (pipeline.gb11643), not stdnum's birth-year test."""
+    return gb11643.is_valid(idn)
 
 
 def id_problem(idn: str, batch_date: dt.date) -> str | None:
     """Why an ID number fails GB 11643, in words, or None when it is valid."""
-    if len(idn) != 18:
-        return f"位数应为18位，实为{len(idn)}位"
-    if not idn[:17].isdigit() or not (idn[17].isdigit() or idn[17] == "X"):
-        return "含有非数字字符"
-    if idn[17] != ric.calc_check_digit(idn):
-        return "校验码错误"
+    problem = gb11643.format_problem(idn)
+    if problem is not None:
+        return problem
     birth = id_birth(idn)
     if birth is None:
         return "出生日期段不是有效日期"
@@ -244,9 +241,7 @@ def id_problem(idn: str, batch_date: dt.date) -> str | None:
         return "出生日期晚于审核日期"
     if birth.year < 1900:
         return "出生日期不合理"
-    if not ric.is_valid(idn):
-        return REGION_ONLY
-    return None
+    return gb11643.region_problem(idn)
 
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2}))?")

@@ -1,9 +1,10 @@
 """Every ID number the applicant gave (on each document and in the roster) against GB 11643:
 length, digits, check digit, a real birth date not after the batch date, and a region
-code that existed in the birth year (stdnum.cn.ric; the future-date test is ours, stdnum
-accepts any calendar date). A number whose only fault is a region code missing from
-stdnum's table (check digit right) is more likely a gap in the table than a forgery, so
-it is reported with a confidence that asks for review, not a reject.
+code that the code table knows and that was not abolished before the holder's birth
+(pipeline.gb11643: a number keeps its code when districts are re-coded later, so a code
+created after the birth year is no evidence). A number whose only fault is its region
+code (check digit right) is more likely a gap in the table than a forgery, so it is
+reported with a confidence that asks for review, not a reject.
 
 An OCR slip of one digit also breaks the check digit, so the finding's confidence is the
 field's: a number read with low confidence gives a finding a human reviews, not a reject.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from pipeline.types import Finding, Severity
 from validators.base import ApplicantContext
 from validators.common import (
-    REGION_ONLY,
+    REGION_PROBLEMS,
     Source,
     clean_id,
     field_sources,
@@ -36,7 +37,7 @@ def check(ctx: ApplicantContext) -> list[Finding]:
         if problem is None:
             continue
         confidence = max(s.confidence for s in sources)
-        if problem == REGION_ONLY:  # check digit right: more likely a gap in the code table
+        if problem in REGION_PROBLEMS:  # check digit right: more likely a gap in the code table
             confidence = min(confidence, 0.6)
         findings.append(finding(
             "ID_NUMBER_INVALID", Severity.ERROR,

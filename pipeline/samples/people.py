@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from stdnum.cn import ric, uscc
 
+from pipeline import gb11643
+
 # The date the generated world is "now": every issue date lies before it and every
 # validity period runs well past it, so clean samples raise no expiry finding.
 REFERENCE_DATE = dt.date(2026, 6, 30)
@@ -261,9 +263,10 @@ def make_name(rng: random.Random, gender: str) -> str:
 
 @functools.cache
 def region_valid_in(region: Region, birth: dt.date) -> bool:
-    """Whether an ID number with this county code and birth date passes stdnum's check."""
+    """Whether an ID number with this county code and birth date is valid under GB 11643
+    (a code created after the birth year is fine: numbers keep their code)."""
     body = f"{region.code}{birth:%Y%m%d}001"
-    return ric.is_valid(body + ric.calc_check_digit(body + "0"))
+    return gb11643.is_valid(body + ric.calc_check_digit(body + "0"))
 
 
 def make_id_number(rng: random.Random, region: Region, birth: dt.date, gender: str) -> str:
@@ -357,7 +360,8 @@ def make_person(rng: random.Random, province: str | None = None, employer: Org |
     regions = [r for r in REGIONS if province is None or r.province == province] or list(REGIONS)
     gender = rng.choice("男女")
     birth = rand_date(rng, dt.date(1966, 1, 1), dt.date(2000, 12, 31))
-    # Only counties that existed in the birth year (as GB 11643 checkers such as stdnum test).
+    # Any county whose code had not been abolished before the birth year: 青羊区 (510105,
+    # created 1990) for someone born in 1981 is valid, as real numbers are.
     region = rng.choice([r for r in regions if region_valid_in(r, birth)] or regions)
     name = make_name(rng, gender)
     idn = make_id_number(rng, region, birth, gender)
