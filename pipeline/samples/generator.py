@@ -75,6 +75,11 @@ class ApplicantSpec:
     roster: dict[str, Any]
     expected_findings: list[dict[str, Any]] = field(default_factory=list)
     org_filing: bool = False
+    # Documents drawn the way other issuers make them (label wordings of the notices' forms,
+    # merged PDFs and long images, traditional-looking text, wrapped values, seal inks...):
+    # each variant draws from its own rng stream (`variety_rng`), so turning variety on
+    # changes nothing else in the batch.
+    variety: bool = False
 
 
 @dataclass
@@ -84,6 +89,12 @@ class BatchSpec:
     applicants: list[ApplicantSpec]
     defect_rate: float = 0.0  # share of applicants given one defect (pipeline.samples.defects)
     defect_family: str = "rules"  # which defects are dealt: rules | forgery | all (defects.profile_kinds)
+    variety: bool = False  # see ApplicantSpec.variety
+
+
+def variety_rng(seed: int | str, key: str, what: str) -> random.Random:
+    """The rng of one variant of one applicant (independent of every other draw)."""
+    return random.Random(f"certriage-variety:{seed}:{key}:{what}")
 
 
 # ---------------------------------------------------------------- planning
@@ -326,7 +337,8 @@ def _parse_packagings(packagings: str) -> list[str]:
 
 
 def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervisor",
-               packagings: str = "all", defect_rate: float = 0.0, defect_family: str = "rules") -> BatchSpec:
+               packagings: str = "all", defect_rate: float = 0.0, defect_family: str = "rules",
+               variety: bool = False) -> BatchSpec:
     """Draw a whole batch as specs (nothing written yet); with `defect_rate` > 0, about
     that share of applicants gets one defect each (expected findings recorded), drawn
     from `defect_family`: the profile's rule defects, the seal/photo/forgery ones, or all."""
@@ -384,8 +396,8 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
                       "材料目录": key}
         else:
             roster = _roster_row(i, key, person, rng)
-        applicants.append(ApplicantSpec(i, key, person, docs, files, roster, [], org_filing))
-    spec = BatchSpec(seed, profile, applicants)
+        applicants.append(ApplicantSpec(i, key, person, docs, files, roster, [], org_filing, variety))
+    spec = BatchSpec(seed, profile, applicants, variety=variety)
     if defect_rate > 0:
         from pipeline.samples.defects import inject_defects
 
@@ -526,12 +538,15 @@ def render_batch(spec: BatchSpec, out_dir: Path) -> dict[str, Any]:
         truth["defect_rate"] = spec.defect_rate
     if spec.defect_family != "rules":
         truth["defect_family"] = spec.defect_family
+    if spec.variety:
+        truth["variety"] = True
     (out_dir / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return truth
 
 
 def generate_batch(out_dir: Path, n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervisor",
-                   packagings: str = "all", defect_rate: float = 0.0, defect_family: str = "rules") -> dict[str, Any]:
-    """Plan and write a synthetic batch; same seed (and defect rate), same bytes."""
-    return render_batch(plan_batch(n_applicants, seed, profile, packagings, defect_rate, defect_family),
-                        Path(out_dir))
+                   packagings: str = "all", defect_rate: float = 0.0, defect_family: str = "rules",
+                   variety: bool = False) -> dict[str, Any]:
+    """Plan and write a synthetic batch; same seed (and defect rate, variety), same bytes."""
+    return render_batch(plan_batch(n_applicants, seed, profile, packagings, defect_rate, defect_family,
+                                   variety), Path(out_dir))
