@@ -76,6 +76,22 @@ class IngestLimits:
 # ---------------------------------------------------------------- helpers
 
 
+def decode_fs_name(name: str) -> tuple[str, bool]:
+    """A file or folder name as text, and whether it was not UTF-8. Windows and many zip
+    tools on Chinese systems write GBK names; Python hands such bytes over as surrogate
+    escapes, which no JSON or report can hold. They are decoded as GB18030 (a superset of
+    GBK), else with replacement characters."""
+    try:
+        name.encode("utf-8")
+        return name, False
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+        try:
+            return raw.decode("gb18030"), True
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "replace"), True
+
+
 def natural_key(s: str) -> tuple:
     """Sort key that orders embedded numbers by value ("2_x" < "10_x"), then by the raw
     string so that the order is total and deterministic."""
@@ -425,13 +441,37 @@ def _extract_zip(zip_path: Path, work_dir: Path, limits: IngestLimits) -> _ZipRe
 class _Scan:
     limits: IngestLimits
     root: Path
+    work_dir: Path | None = None
     skipped: list[Skipped] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     count: int = 0
     refused: int = 0
+    renamed: list[str] = field(default_factory=list)  # names that were not UTF-8, decoded
 
     def rel(self, p: Path) -> str:
-        return p.relative_to(self.root).as_posix()
+        parts = [decode_fs_name(part)[0] for part in p.relative_to(self.root).parts]
+        return "/".join(parts)
+
+    def io_path(self, p: Path, rel: str) -> str:
+        """Where the file's bytes are read from: the file itself, or, when its path is not
+        UTF-8, a link in the work dir whose own name is text and whose target keeps the
+        raw bytes (every later stage stores this path in JSON)."""
+        try:
+            str(p).encode("utf-8")
+            return str(p)
+        except UnicodeEncodeError:
+            pass
+        self.renamed.append(rel)
+        if self.work_dir is None:
+            return str(p).encode("utf-8", "replace").decode("utf-8")
+        links = self.work_dir / "names"
+        links.mkdir(parents=True, exist_ok=True)
+        raw = os.fsencode(str(p.resolve()))
+        link = links / (hashlib.sha256(raw).hexdigest()[:24] + Path(rel).suffix.lower())
+        if not link.is_symlink() or os.readlink(os.fsencode(str(link))) != raw:
+            link.unlink(missing_ok=True)
+            os.symlink(raw, os.fsencode(str(link)))
+        return str(link)
 
     def skip(self, p: Path, reason: str, is_dir: bool = False) -> None:
         self.skipped.append(Skipped(path=self.rel(p) + ("/" if is_dir else ""), reason=reason))
@@ -457,13 +497,14 @@ class _Scan:
             )
             return None
         self.count += 1
+        rel = self.rel(p)
         return BatchFile(
-            rel_path=self.rel(p),
-            path=str(p),
+            rel_path=rel,
+            path=self.io_path(p, rel),
             size=size,
             sha256=digest,
             kind=kind,
-            declared_ext=p.suffix.lower(),
+            declared_ext=decode_fs_name(p.suffix.lower())[0],
         )
 
     def walk(self, folder: Path, out: list[BatchFile]) -> None:
@@ -505,7 +546,7 @@ def _pick_roster(names: list[str]) -> str | None:
 def _scan_root(
     root: Path, limits: IngestLimits, work_dir: Path | None = None
 ) -> tuple[_Scan, list[ApplicantFolder], str | None]:
-    scan = _Scan(limits=limits, root=root)
+    scan = _Scan(limits=limits, root=root, work_dir=work_dir)
     work_real = work_dir.resolve() if work_dir is not None else None
     try:
         children = sorted(os.scandir(root), key=lambda d: natural_key(d.name))
@@ -526,7 +567,7 @@ def _scan_root(
         if reason:
             scan.skip(p, reason, is_dir)
         elif is_dir:
-            folder = ApplicantFolder(key=d.name)
+            folder = ApplicantFolder(key=decode_fs_name(d.name)[0])
             scan.walk(p, folder.files)
             applicants.append(folder)
         elif d.name == roster:
@@ -535,6 +576,12 @@ def _scan_root(
             scan.skip(p, REASON_ROOT_FILE)
         else:
             scan.skip(p, "not a regular file")
+    if scan.renamed:
+        shown = "、".join(scan.renamed[:5]) + ("等" if len(scan.renamed) > 5 else "")
+        scan.findings.append(Finding(
+            code="FILE_NAME_ENCODING", severity=Severity.INFO, confidence=1.0,
+            message=f"{len(scan.renamed)} 个文件的文件名不是 UTF-8 编码，已按 GBK/GB18030 解码后处理：{shown}",
+            documents=[f"{r}#1" for r in scan.renamed]))
     if scan.refused:
         scan.findings.append(
             _refused(

@@ -401,3 +401,34 @@ def test_extension_lies(ext: str, kind: str, lies: bool) -> None:
     from pipeline.types import FileKind
 
     assert extension_lies(ext, FileKind(kind)) is lies
+
+
+def test_gbk_names_in_a_folder_batch(tmp_path: Path) -> None:
+    """Names written by a Chinese Windows (GBK bytes, not UTF-8) are decoded, the run goes
+    on and says so; the bytes are still read through the raw name (issue 12, item 2)."""
+    import json
+    import os
+
+    from pipeline.cli import main
+
+    root = tmp_path / "batch"
+    root.mkdir()
+    folder = os.path.join(os.fsencode(str(root)), "003_王五".encode("gbk"))
+    os.mkdir(folder)
+    with open(os.path.join(folder, "身份证.png".encode("gbk")), "wb") as fh:
+        fh.write(_png())
+    (root / "004_赵六").mkdir()
+    (root / "004_赵六" / "a.png").write_bytes(_png())
+    batch = ingest(root, tmp_path / "work")
+    assert [a.key for a in batch.applicants] == ["003_王五", "004_赵六"]
+    f = batch.applicants[0].files[0]
+    assert f.rel_path == "003_王五/身份证.png" and f.kind == FileKind.PNG
+    assert Path(f.path).read_bytes() == _png()
+    f.model_dump_json()  # a surrogate escape would make this raise
+    [note] = [x for x in batch.findings if x.code == "FILE_NAME_ENCODING"]
+    assert note.documents == ["003_王五/身份证.png#1"]
+    out = tmp_path / "out"
+    assert main(["run", str(root), "--out", str(out), "--no-prefect", "--batch-date", "2024-12-01"]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [a["key"] for a in report["applicants"]] == ["003_王五", "004_赵六"]
+    assert "FILE_NAME_ENCODING" in [x["code"] for x in report["findings"]]
