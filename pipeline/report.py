@@ -276,13 +276,22 @@ def queue_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+# A long run of digits (ID, phone, certificate numbers): Excel and WPS read it as a number
+# and show 5.10105E+17, losing the last digits. ="…" keeps it text, and is safe because
+# the content is digits only.
+_LONG_NUMBER = re.compile(r"\d{11,}[\dXx]?")
 
 
 def csv_cell(v: Any) -> Any:
-    """Folder names are user data: a leading = + - @ would run as a formula when the
-    CSV is opened in Excel (CSV injection), so such text gets a leading apostrophe."""
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
+    """Folder names and readings are user data: text that a spreadsheet would run as a
+    formula (a leading = + - @, also after spaces or a newline, or their full-width forms)
+    gets a leading apostrophe (CSV injection); long numbers are kept as text."""
+    if not isinstance(v, str):
+        return v
+    if _LONG_NUMBER.fullmatch(v):
+        return f'="{v}"'
+    if v.lstrip(" \u3000").startswith(_FORMULA_START):
         return "'" + v
     return v
 

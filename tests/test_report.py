@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -375,7 +376,7 @@ def test_csv_has_bom_chinese_header_and_queue_order(out) -> None:
     assert "缺少材料：身份证" in zhang[7]
     assert "文件无法读取：损坏.pdf" in zhang[7]
     assert zhang[7].index("缺少材料") < zhang[7].index("文件无法读取")  # errors first
-    assert rows[4][3] == "11010519491231002X"  # full ID for the reviewer
+    assert rows[4][3] == '="11010519491231002X"'  # full ID for the reviewer, kept as text for Excel
     assert "新规则发现的问题" in rows[2][7]  # unknown code -> its message
 
 
@@ -390,7 +391,8 @@ def test_xlsx_same_rows_as_csv(out) -> None:
     assert len(xl_rows) == len(csv_rows) == 5
     for x, c in zip(xl_rows[1:], csv_rows[1:], strict=True):
         assert x[0] == int(c[0])
-        assert x[1:5] == c[1:5]
+        assert x[1:3] == c[1:3] and x[4] == c[4]
+        assert c[3] in (x[3], f'="{x[3]}"')  # the CSV keeps long numbers as text
         assert x[5] == pytest.approx(float(c[5])) and x[6] == pytest.approx(float(c[6]))
         assert x[7] == c[7]
     assert ws["A1"].font.bold
@@ -572,3 +574,18 @@ def test_queue_cells_never_formulas(report: Report, tmp_path: Path) -> None:
     with paths["csv"].open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[1][1] == '\'=HYPERLINK("x")'
+
+
+@pytest.mark.parametrize("text", [" =1+1", "\n=cmd|' /C calc'!A0", "＝HYPERLINK(\"x\")", "\u3000@SUM(A1)", "－1"])
+def test_csv_defuses_hidden_formula_starts(text: str) -> None:
+    """Spreadsheets skip leading blanks and read full-width ＝ as =: such cells are text."""
+    assert rp.csv_cell(text) == "'" + text
+
+
+def test_queue_csv_keeps_id_numbers_as_text(report: Report) -> None:
+    """Excel and WPS show a bare 18-digit number as 4.40106E+17 and lose its tail."""
+    a = report.applicants[0].model_copy(update={"identity": {"name": "李四", "id_number": "440106199001011239"}})
+    rows = list(csv.reader(io.StringIO(rp.queue_csv_bytes(report.model_copy(update={"applicants": [a]})).decode("utf-8-sig"))))
+    assert rows[1][3] == '="440106199001011239"'
+    assert rp.csv_cell("44010619900101123X") == '="44010619900101123X"'
+    assert rp.csv_cell("2024") == "2024" and rp.csv_cell("张三") == "张三"
