@@ -64,6 +64,9 @@ class RenderLimits:
     long_image_ratio: float = 2.5  # ...except long images (ratio ≥ this): cap the short side
     max_pages: int = 200  # pages rendered per PDF (frames per TIFF)
     min_text_chars: int = 10  # real characters for a PDF page to count as having a text layer
+    # More characters than any real form page holds (a dense A4 page has about 3 000): a
+    # text layer beyond this is a glyph bomb or garbage, and the page is read by OCR.
+    max_text_chars: int = 20_000
 
 
 def _finding(rel: str, message: str, page: int = 1, **found: Any) -> Finding:
@@ -562,6 +565,9 @@ def _page_lines(
             chars.append(c)
     if len(chars) < limits.min_text_chars:
         return None
+    if len(chars) > limits.max_text_chars:
+        log.info("page %s: %d characters in the text layer, read by OCR instead", page.page_number, len(chars))
+        return None
     return [
         OcrLine(
             text=text,
@@ -582,18 +588,22 @@ def group_lines(chars: list[dict[str, Any]]) -> list[tuple[str, float, float, fl
     OCR reports them: same row = vertical overlap of at least half the smaller height; a
     horizontal gap wider than twice the line height starts a new line (form columns,
     table cells). Returns (text, x0, top, x1, bottom) in PDF points, reading order."""
+    # Linear in the characters: each row keeps its running top and bottom (recomputing
+    # them per character made a 50 000-glyph line cost minutes).
     rows: list[list[dict[str, Any]]] = []
+    spans: list[list[float]] = []  # [top, bottom] of each row
     for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
         h = c["bottom"] - c["top"]
-        for row in reversed(rows[-3:]):
-            top = min(r["top"] for r in row)
-            bottom = max(r["bottom"] for r in row)
+        for k in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
+            top, bottom = spans[k]
             overlap = min(bottom, c["bottom"]) - max(top, c["top"])
             if overlap >= 0.5 * min(h, bottom - top):
-                row.append(c)
+                rows[k].append(c)
+                spans[k] = [min(top, c["top"]), max(bottom, c["bottom"])]
                 break
         else:
             rows.append([c])
+            spans.append([c["top"], c["bottom"]])
     lines: list[tuple[str, float, float, float, float]] = []
     for row in rows:
         row.sort(key=lambda c: c["x0"])

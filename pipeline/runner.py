@@ -224,7 +224,16 @@ def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classificatio
     return docs, findings
 
 
-def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int = 200) -> FileResult:
+# Wall-clock budget of one file: a fixed part plus a part per page (a page takes 1–3 s on
+# two cores). A file still being read past it is cut off at the next page: the pages
+# read are kept, the rest becomes DOC_UNREADABLE with the reason, and one hostile file
+# cannot hold a batch for long.
+FILE_BUDGET_BASE_S = 120.0
+FILE_BUDGET_PER_PAGE_S = 20.0
+
+
+def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int = 200,
+                 budget_s: float | None = None) -> FileResult:
     """Render, turn upright, split, read and classify one file; never raises for content."""
     from models.face import get_face_detector
     from models.ocr import get_engine
@@ -239,10 +248,22 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
     result = FileResult(file=f, findings=list(findings))
     read_all: list[tuple[PageText, Classification]] = []
     page_seals: dict[int, list[Seal]] = {}
+    over_budget = False
     if pages:
         engine = get_engine(ocr)
         faces = get_face_detector()
+        budget = budget_s if budget_s is not None else FILE_BUDGET_BASE_S + FILE_BUDGET_PER_PAGE_S * len(pages)
         for page in pages:
+            elapsed = time.perf_counter() - t0
+            if elapsed > budget:
+                over_budget = True
+                result.findings.append(Finding(
+                    code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=0.9,
+                    message=(f"文件处理超过时限（已用 {elapsed:.0f} 秒，上限 {budget:.0f} 秒），"
+                             f"第 {page.number} 页起未识别"),
+                    documents=[f"{f.rel_path}#{page.number}"], expected=f"≤ {budget:.0f} 秒",
+                    found=f"{elapsed:.0f} 秒"))
+                break
             try:
                 page, read, page_seals[page.number] = read_page(page, engine, faces)
             except Exception as exc:  # an image the decoders accepted but OpenCV/OCR cannot use
@@ -258,7 +279,8 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
     result.findings.extend(doc_findings)
     result.ocr_seconds = round(sum(t.seconds for d in docs for t in d.texts if t.engine != "text_layer"), 3)
     result.seconds = round(time.perf_counter() - t0, 3)
-    cache.put(key, result)
+    if not over_budget:  # a cut-off file is read again on the next run, when it may fit
+        cache.put(key, result)
     return _with_name_findings(result)
 
 

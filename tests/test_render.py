@@ -347,3 +347,34 @@ def test_missing_file_is_a_finding(tmp_path: Path) -> None:
     path.unlink()
     pages, findings = render_file(bf, tmp_path / "w")
     assert pages == [] and findings[0].code == "DOC_UNREADABLE"
+
+
+def test_glyph_bomb_pdf_is_read_by_ocr_not_grouped(tmp_path: Path) -> None:
+    """A 1 KB PDF drawing 50 000 glyphs on one line (issue 12, item 3): grouping is linear,
+    a text layer beyond any real page's size is dropped (the page goes to OCR), and the
+    same 50 000 characters group into one line."""
+    from pipeline.samples.hostile import glyph_bomb_pdf
+
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(glyph_bomb_pdf(50_000))
+    assert path.stat().st_size < 2000
+    (page,), findings = render_file(_bf(path), tmp_path / "w")
+    assert findings == [] and page.text_layer == [] and page.source == "pdf_render"
+    chars = [{"text": "A", "x0": 72 + i * 0.005, "x1": 72.005 + i * 0.005, "top": 441.0, "bottom": 442.0}
+             for i in range(50_000)]
+    [(text, *_box)] = group_lines(chars)
+    assert text == "A" * 50_000
+
+
+def test_file_over_its_time_budget_is_cut_off_and_not_cached(tmp_path: Path) -> None:
+    """Pages past a file's wall-clock budget are not read: DOC_UNREADABLE says why, and
+    the result is not cached, so a later run reads the file again."""
+    from pipeline.runner import process_file
+
+    path = _text_pdf(tmp_path / "form.pdf", pages=2)
+    result = process_file(_bf(path), tmp_path / "w", budget_s=0.0)
+    [f] = [x for x in result.findings if x.code == "DOC_UNREADABLE"]
+    assert "超过时限" in f.message and f.documents == ["1_a/form.pdf#1"]
+    assert result.documents == [] and not list((tmp_path / "w" / "cache").rglob("*.json"))
+    full = process_file(_bf(path), tmp_path / "w")
+    assert not [x for x in full.findings if x.code == "DOC_UNREADABLE"] and full.documents

@@ -204,3 +204,29 @@ def generate_hostile_batch(out_dir: Path) -> dict[str, Any]:
             str(out_dir.parent / "evil2.txt"),
         ],
     }
+
+
+def glyph_bomb_pdf(glyphs: int = 50_000) -> bytes:
+    """A tiny PDF (about a kilobyte, the content stream compressed) whose one page draws
+    `glyphs` characters on a single line: a text layer that costs whatever a parser does
+    per character, times the characters of a line."""
+    content = b"BT /F1 0.01 Tf 72 400 Td (" + b"A" * glyphs + b") Tj ET"
+    stream = zlib.compress(content, 9)
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
