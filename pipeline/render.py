@@ -34,7 +34,7 @@ from pipeline.types import BatchFile, FileKind, Finding, OcrLine, Page, Severity
 log = logging.getLogger(__name__)
 
 DOC_UNREADABLE = "DOC_UNREADABLE"
-RENDER_VERSION = 1  # bump when the output of a given file and params changes
+RENDER_VERSION = 2  # bump when the output of a given file and params changes
 IMAGE_KINDS = (
     FileKind.JPEG,
     FileKind.PNG,
@@ -127,7 +127,9 @@ def _load_cache(
     if meta.get("params") != params:
         return None
     try:
-        pages = [Page(file=rel, **p) for p in meta["pages"]]
+        # Image names are stored relative to the page folder: the work dir may be reached
+        # by another path on the next run (another working directory, mount or machine).
+        pages = [Page(file=rel, **{**p, "image_path": str(page_dir / p["image_path"])}) for p in meta["pages"]]
         findings = [
             _finding(rel, f["message"], f["page"], **(f["found"] or {})) for f in meta["findings"]
         ]
@@ -143,7 +145,8 @@ def _save_cache(
 ) -> None:
     meta = {
         "params": params,
-        "pages": [p.model_dump(mode="json", exclude={"file"}) for p in pages],
+        "pages": [{**p.model_dump(mode="json", exclude={"file"}), "image_path": Path(p.image_path).name}
+                  for p in pages],
         "findings": [
             {"message": f.message, "page": int(f.documents[0].rsplit("#", 1)[1]), "found": f.found}
             for f in findings

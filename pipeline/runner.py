@@ -243,7 +243,7 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
     key = cache_key(f.sha256, STAGE_VERSION, ocr, dpi)
     hit = cache.get(key, FileResult)
     if hit is not None:
-        return _with_name_findings(_rebase(hit, f))
+        return _with_name_findings(_rebase(_paths_from(hit, work_dir), f))
     pages, findings = render_file(f, work_dir, dpi=dpi)
     result = FileResult(file=f, findings=list(findings))
     read_all: list[tuple[PageText, Classification]] = []
@@ -280,8 +280,30 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
     result.ocr_seconds = round(sum(t.seconds for d in docs for t in d.texts if t.engine != "text_layer"), 3)
     result.seconds = round(time.perf_counter() - t0, 3)
     if not over_budget:  # a cut-off file is read again on the next run, when it may fit
-        cache.put(key, result)
+        cache.put(key, _paths_to(result, work_dir))
     return _with_name_findings(result)
+
+
+def _paths_to(result: FileResult, work_dir: Path) -> FileResult:
+    """The result as cached: page images relative to the work dir, so a re-run that
+    reaches the work dir by another path (other working directory, mount, machine)
+    still finds them."""
+    root = Path(work_dir).absolute()
+
+    def rel(path: str) -> str:
+        p = Path(path).absolute()
+        return p.relative_to(root).as_posix() if p.is_relative_to(root) else path
+
+    return result.model_copy(update={"pages": [p.model_copy(update={"image_path": rel(p.image_path)})
+                                               for p in result.pages]})
+
+
+def _paths_from(result: FileResult, work_dir: Path) -> FileResult:
+    """A cached result with its page images under this run's work dir."""
+    root = Path(work_dir)
+    return result.model_copy(update={"pages": [
+        p.model_copy(update={"image_path": str(root / p.image_path)}) if not Path(p.image_path).is_absolute() else p
+        for p in result.pages]})
 
 
 def _with_name_findings(result: FileResult) -> FileResult:
@@ -356,6 +378,12 @@ def assess_applicant(ctx: ApplicantContext, results: list[FileResult], extra: li
     if not ctx.files:
         findings.append(Finding(code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=1.0,
                                 message="申请人文件夹为空", subject="folder"))
+    missing = sorted({p.file for p in ctx.pages if not Path(p.image_path).is_file()})
+    if missing:  # the checks that look at pixels cannot run: say so, never stay silent
+        findings.append(Finding(
+            code="CHECK_FAILED", severity=Severity.INFO, confidence=1.0, subject="page_image",
+            message=f"页面图像缺失，照片、印章、重复与篡改检查未能在这些文件上进行：{'、'.join(missing)}",
+            documents=[f"{m}#1" for m in missing]))
     findings.extend(run_validators(ctx))
     findings.extend(extra)
     decision, risk, confidence = decide(findings, ctx.documents)

@@ -173,3 +173,35 @@ def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
         reports.append(_without_timings(json.loads((out / "report.json").read_text(encoding="utf-8"))))
     assert reports[0] == reports[1]
     assert any(d for a in reports[1]["applicants"] for d in a["documents"])
+
+
+def test_rerun_from_another_folder_finds_the_cached_page_images(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The content cache stores page images relative to the work dir: a re-run that
+    reaches the same output by another relative path (another working directory, a
+    cron job, another mount) still runs the photo checks on the cached pages, and a check
+    that cannot see its pages says so (issue 12, item 1)."""
+    from pipeline.samples.generator import generate_batch
+
+    truth = generate_batch(tmp_path / "gen", n_applicants=1, seed=5, profile="generic", packagings="image")
+    monkeypatch.chdir(tmp_path)
+    args = ["--profile", "generic", "--batch-date", truth["batch_date"], "--no-prefect"]
+    assert main(["run", "gen/batch", "--out", "x/out", *args]) == 0
+    first = json.loads((tmp_path / "x/out/report.json").read_text(encoding="utf-8"))
+    cached = sorted((tmp_path / "x/out/.work/cache").rglob("*.json"))
+    monkeypatch.chdir(tmp_path / "x")
+    assert main(["run", "../gen/batch", "--out", "out", *args]) == 0
+    second = json.loads((tmp_path / "x/out/report.json").read_text(encoding="utf-8"))
+    assert sorted((tmp_path / "x/out/.work/cache").rglob("*.json")) == cached  # all from the cache
+    [a1], [a2] = first["applicants"], second["applicants"]
+    assert a1["photo"] and a1["photo"]["faces"] == 1
+    assert a2["photo"] == a1["photo"]
+    assert "CHECK_FAILED" not in [f["code"] for f in a2["findings"]]
+    for p in a2["pages"]:
+        assert (tmp_path / "x/out" / p["image"]).is_file()
+    # Page images gone (a work dir copied without them): the checks say they could not run.
+    for png in (tmp_path / "x/out/.work/pages").rglob("*.png"):
+        png.unlink()
+    assert main(["run", "../gen/batch", "--out", "out", *args]) == 0
+    third = json.loads((tmp_path / "x/out/report.json").read_text(encoding="utf-8"))
+    assert "CHECK_FAILED" in [f["code"] for f in third["applicants"][0]["findings"]]
