@@ -114,7 +114,9 @@ def _run_plain(source: str, out: str, work: Path, profile: str, batch_date: date
     return paths["json"]
 
 
-def _summary(report_json: Path) -> str:
+def _summary(report_json: Path, seconds: float | None = None) -> str:
+    """The run's end line: counts, decisions, skipped files and batch findings, and the
+    whole run's wall time (the report's own figure leaves out writing the reports)."""
     import json
 
     data = json.loads(report_json.read_text(encoding="utf-8"))
@@ -122,8 +124,20 @@ def _summary(report_json: Path) -> str:
     for a in data["applicants"]:
         counts[a["decision"]] += 1
     s = data["stats"]
-    return (f"{s['applicants']} applicants, {s['files']} files, {s['pages']} pages in {s['seconds']:.1f} s: "
-            f"{counts['reject']} reject, {counts['review']} review, {counts['pass']} pass")
+    took = s["seconds"] if seconds is None else seconds
+    line = (f"{s['applicants']} applicants, {s['files']} files, {s['pages']} pages in {took:.1f} s: "
+            f"{counts['reject']} reject, {counts['review']} review, {counts['pass']} pass; "
+            f"{len(data.get('skipped') or [])} files skipped, {len(data.get('findings') or [])} batch findings")
+    return line
+
+
+def _warnings(report_json: Path) -> list[str]:
+    """Batch-level problems a user must not miss (printed to stderr)."""
+    import json
+
+    data = json.loads(report_json.read_text(encoding="utf-8"))
+    return [f"certriage: warning: {f['message']}" for f in data.get("findings") or []
+            if f.get("severity") in ("warning", "error")]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -138,6 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"certriage: the workers at {args.dask_address} cannot reach this process's ephemeral "
                   "Prefect API: start a Prefect server and set PREFECT_API_URL (see README)", file=sys.stderr)
             return 2
+    t0 = time.perf_counter()
     try:
         report = run_batch(args.batch, args.out, args.profile, args.batch_date, args.workers,
                            args.ocr, args.dpi, args.work_dir, use_prefect=False if args.no_prefect else None,
@@ -145,8 +160,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (BatchError, StorageError) as exc:
         print(f"certriage: {exc}", file=sys.stderr)
         return 2
-    print(_summary(report))
-    print(f"report: {args.out.rstrip('/') + '/report.json' if is_remote(args.out) else report}")
+    for w in _warnings(report):
+        print(w, file=sys.stderr)
+    print(_summary(report, time.perf_counter() - t0))
+    base = args.out.rstrip("/") + "/" if is_remote(args.out) else str(Path(report).parent) + os.sep
+    print(f"report: {base}report.json  {base}report.html  {base}queue.xlsx")
     return 0
 
 

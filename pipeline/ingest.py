@@ -6,7 +6,7 @@ Layout rules (contract §1, plus what real uploads look like):
   when both are there). Failing that, if exactly one spreadsheet (``*.xlsx``/``*.csv``,
   e.g. ``汇总表.xlsx``) lies directly under the root, that one is the roster. With several
   and none named ``roster.*``, there is no roster and they are skipped.
-- Every other file directly under the root is skipped ("not in an applicant folder").
+- Every other file directly under the root is skipped ("不在申请人文件夹内").
 - Hidden files and folders (name starting with ``.``), ``__MACOSX/``, ``Thumbs.db``,
   ``desktop.ini`` and Office lock files (``~$…``) are skipped wherever they are; a skipped
   folder is listed once (``__MACOSX/``), not file by file.
@@ -56,7 +56,7 @@ ROSTER_EXTS = (".xlsx", ".csv")
 _SYSTEM_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}
 _CHUNK = 1 << 20
 
-REASON_ROOT_FILE = "not in an applicant folder"
+REASON_ROOT_FILE = "不在申请人文件夹内"
 
 
 class BatchError(Exception):
@@ -103,13 +103,13 @@ def natural_key(s: str) -> tuple:
 def _ignore_reason(name: str, is_dir: bool) -> str | None:
     """Why a file or folder of that name is skipped wherever it is, or None."""
     if name == "__MACOSX":
-        return "macOS metadata folder"
+        return "macOS 元数据文件夹"
     if name.startswith("."):
-        return "hidden folder" if is_dir else "hidden file"
+        return "隐藏文件夹" if is_dir else "隐藏文件"
     if not is_dir and name.casefold() in _SYSTEM_FILES:
-        return "system file"
+        return "系统文件"
     if not is_dir and name.startswith("~$"):
-        return "office lock file"
+        return "Office 临时锁文件"
     return None
 
 
@@ -207,33 +207,33 @@ class _ZipResult:
 def _unsafe_reason(name: str, info: zipfile.ZipInfo) -> str | None:
     """Why an entry may not be written (zip slip and friends), or None if it is safe."""
     if any(ord(c) < 32 for c in name):
-        return "control character in name"
+        return "名称含控制字符"
     if name.startswith("/"):
-        return "absolute path"
+        return "绝对路径"
     if re.match(r"^[A-Za-z]:", name):
-        return "drive letter in path"
+        return "路径含盘符"
     if ".." in name.split("/"):
-        return "'..' in path"
+        return "路径含 .."
     mode = info.external_attr >> 16
     if info.create_system == 3 and mode:
         ftype = stat.S_IFMT(mode)
         if ftype == stat.S_IFLNK:
-            return "symbolic link"
+            return "符号链接"
         if ftype not in (0, stat.S_IFREG, stat.S_IFDIR):
-            return "special file"
+            return "特殊文件"
     if info.flag_bits & 0x1:
-        return "encrypted entry"
+        return "加密条目"
     return None
 
 
 _UNSAFE_MESSAGES = {
-    "absolute path": "压缩包条目使用绝对路径，已拒绝解压",
-    "drive letter in path": "压缩包条目带盘符路径，已拒绝解压",
-    "'..' in path": "压缩包条目路径含“..”，可能写到批次目录之外，已拒绝解压",
-    "symbolic link": "压缩包条目是符号链接，已拒绝解压",
-    "special file": "压缩包条目不是普通文件，已拒绝解压",
-    "control character in name": "压缩包条目文件名含控制字符，已拒绝解压",
-    "encrypted entry": "压缩包条目已加密，无法解压",
+    "绝对路径": "压缩包条目使用绝对路径，已拒绝解压",
+    "路径含盘符": "压缩包条目带盘符路径，已拒绝解压",
+    "路径含 ..": "压缩包条目路径含“..”，可能写到批次目录之外，已拒绝解压",
+    "符号链接": "压缩包条目是符号链接，已拒绝解压",
+    "特殊文件": "压缩包条目不是普通文件，已拒绝解压",
+    "名称含控制字符": "压缩包条目文件名含控制字符，已拒绝解压",
+    "加密条目": "压缩包条目已加密，无法解压",
 }
 
 
@@ -350,7 +350,7 @@ def _extract_zip(zip_path: Path, work_dir: Path, limits: IngestLimits) -> _ZipRe
             # Defence in depth: the checks above should make this impossible.
             if not target.resolve().is_relative_to(dest_real):  # pragma: no cover
                 skipped[rel(e.parts)] = "unsafe zip entry: outside the batch folder"
-                result.findings.append(_refused(_UNSAFE_MESSAGES["'..' in path"], entry=e.name))
+                result.findings.append(_refused(_UNSAFE_MESSAGES["路径含 .."], entry=e.name))
                 continue
             try:
                 if e.is_dir:
@@ -485,7 +485,7 @@ class _Scan:
             digest = _sha256(p)
             kind = sniff(p)
         except OSError as exc:
-            self.skip(p, "cannot be read")
+            self.skip(p, "无法读取")
             self.findings.append(
                 Finding(
                     code=DOC_UNREADABLE,
@@ -512,12 +512,12 @@ class _Scan:
         try:
             children = sorted(os.scandir(folder), key=lambda d: natural_key(d.name))
         except OSError as exc:
-            self.skip(folder, f"folder cannot be read: {exc.strerror}", is_dir=True)
+            self.skip(folder, f"文件夹无法读取：{exc.strerror}", is_dir=True)
             return
         for d in children:
             p = Path(d.path)
             if d.is_symlink():
-                self.skip(p, "symbolic link, not followed")
+                self.skip(p, "符号链接，不跟随")
                 continue
             is_dir = d.is_dir(follow_symlinks=False)
             reason = _ignore_reason(d.name, is_dir)
@@ -530,7 +530,7 @@ class _Scan:
                 if bf is not None:
                     out.append(bf)
             else:
-                self.skip(p, "not a regular file")
+                self.skip(p, "不是普通文件")
 
 
 def _pick_roster(names: list[str]) -> str | None:
@@ -559,11 +559,11 @@ def _scan_root(
         p = Path(d.path)
         is_dir = d.is_dir(follow_symlinks=False)
         if d.is_symlink():
-            scan.skip(p, "symbolic link, not followed")
+            scan.skip(p, "符号链接，不跟随")
             continue
         reason = _ignore_reason(d.name, is_dir)
         if is_dir and work_real is not None and p.resolve() == work_real:
-            reason = "work folder of this run"
+            reason = "本次运行的工作目录"
         if reason:
             scan.skip(p, reason, is_dir)
         elif is_dir:
@@ -575,7 +575,13 @@ def _scan_root(
         elif d.is_file(follow_symlinks=False):
             scan.skip(p, REASON_ROOT_FILE)
         else:
-            scan.skip(p, "not a regular file")
+            scan.skip(p, "不是普通文件")
+    if not applicants:
+        loose = sum(1 for s in scan.skipped if s.reason == REASON_ROOT_FILE)
+        scan.findings.append(Finding(
+            code="BATCH_EMPTY", severity=Severity.WARNING, confidence=1.0,
+            message=("批次中没有申请人文件夹：每位申请人的材料应放在一个以其编号或姓名命名的子文件夹中"
+                     + (f"；根目录下的 {loose} 个文件已跳过" if loose else ""))))
     if scan.renamed:
         shown = "、".join(scan.renamed[:5]) + ("等" if len(scan.renamed) > 5 else "")
         scan.findings.append(Finding(
@@ -618,7 +624,7 @@ def ingest(source: str | Path, work_dir: Path, limits: IngestLimits = IngestLimi
         except OSError as exc:
             raise BatchError(f"cannot read batch file {path}: {exc.strerror}") from exc
         if kind != FileKind.ZIP:
-            raise BatchError(f"batch must be a folder or a .zip, got a {kind.value} file: {path}")
+            raise BatchError(f"batch must be a folder or a .zip; this file's content is {kind.value}: {path}")
         work_dir = Path(work_dir)
         work_dir.mkdir(parents=True, exist_ok=True)
         z = _extract_zip(path, work_dir.resolve(), limits)

@@ -130,11 +130,11 @@ def test_ingest_folder(tmp_path: Path) -> None:
     assert len(files["007_张三/scan.pdf"][2]) == 64
     assert "2_李四/.hidden.jpg" not in files and "2_李四/Thumbs.db" not in files
     assert dict(s["skipped"]) == {
-        ".DS_Store": "hidden file",
-        "__MACOSX/": "macOS metadata folder",
-        "notes.txt": "not in an applicant folder",
-        "2_李四/.hidden.jpg": "hidden file",
-        "2_李四/Thumbs.db": "system file",
+        ".DS_Store": "隐藏文件",
+        "__MACOSX/": "macOS 元数据文件夹",
+        "notes.txt": "不在申请人文件夹内",
+        "2_李四/.hidden.jpg": "隐藏文件",
+        "2_李四/Thumbs.db": "系统文件",
     }
     assert batch.findings == []
     # Deterministic: a second ingest gives exactly the same batch.
@@ -162,9 +162,9 @@ def test_roster_rules(tmp_path: Path) -> None:
     b = ingest(several, tmp_path / "w")
     assert b.roster_path is None
     assert {s.path: s.reason for s in b.skipped} == {
-        "a.xlsx": "not in an applicant folder",
-        "b.csv": "not in an applicant folder",
-        "~$a.xlsx": "office lock file",
+        "a.xlsx": "不在申请人文件夹内",
+        "b.csv": "不在申请人文件夹内",
+        "~$a.xlsx": "Office 临时锁文件",
     }
 
 
@@ -177,7 +177,7 @@ def test_symlinks_in_folder_not_followed(tmp_path: Path) -> None:
     b = ingest(root, tmp_path / "w")
     assert [f.rel_path for f in b.applicants[0].files] == ["1_a/ok.pdf"]
     assert [(s.path, s.reason) for s in b.skipped] == [
-        ("1_a/link.pdf", "symbolic link, not followed")
+        ("1_a/link.pdf", "符号链接，不跟随")
     ]
 
 
@@ -276,7 +276,7 @@ def test_work_dir_inside_batch_is_not_an_applicant(tmp_path: Path) -> None:
     _write(root, {"1_a/x.pdf": PDF, "work/pages/p1.png": _png()})
     b = ingest(root, root / "work")
     assert [a.key for a in b.applicants] == ["1_a"]
-    assert [(s.path, s.reason) for s in b.skipped] == [("work/", "work folder of this run")]
+    assert [(s.path, s.reason) for s in b.skipped] == [("work/", "本次运行的工作目录")]
 
 
 def test_zip_slip_refused(tmp_path: Path) -> None:
@@ -300,11 +300,11 @@ def test_zip_slip_refused(tmp_path: Path) -> None:
     assert len(b.findings) == 7
     assert all(f.code == "DOC_UNREADABLE" and f.severity == "warning" for f in b.findings)
     refused = {f.found["entry"]: f.found["reason"] for f in b.findings}
-    assert refused["../evil.txt"] == "'..' in path"
-    assert refused["../evil4.txt"] == "'..' in path"  # backslashes are separators too
-    assert refused[str(outside_abs)] == "absolute path"
-    assert refused["C:/evil5.txt"] == "drive letter in path"
-    assert refused["1_a/link.pdf"] == "symbolic link"
+    assert refused["../evil.txt"] == "路径含 .."
+    assert refused["../evil4.txt"] == "路径含 .."  # backslashes are separators too
+    assert refused[str(outside_abs)] == "绝对路径"
+    assert refused["C:/evil5.txt"] == "路径含盘符"
+    assert refused["1_a/link.pdf"] == "符号链接"
     assert {s.path for s in b.skipped} == set(refused)
     for p in [
         outside_abs,
@@ -432,3 +432,27 @@ def test_gbk_names_in_a_folder_batch(tmp_path: Path) -> None:
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [a["key"] for a in report["applicants"]] == ["003_王五", "004_赵六"]
     assert "FILE_NAME_ENCODING" in [x["code"] for x in report["findings"]]
+
+
+def test_batch_without_applicant_folders_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Files dropped straight into the batch folder: exit 0 as the contract says, but a
+    BATCH_EMPTY warning in the report and on the terminal, and the end line counts the
+    skipped files (issue 12, items 5 and 10)."""
+    import json
+
+    from pipeline.cli import main
+
+    root = tmp_path / "batch"
+    _write(root, {"张三身份证.jpg": _jpeg(), "张三毕业证.pdf": PDF})
+    batch = ingest(root, tmp_path / "work")
+    [f] = batch.findings
+    assert f.code == "BATCH_EMPTY" and f.severity == "warning" and "2 个文件已跳过" in f.message
+    assert {s.reason for s in batch.skipped} == {"不在申请人文件夹内"}
+    out = tmp_path / "out"
+    assert main(["run", str(root), "--out", str(out), "--no-prefect"]) == 0
+    printed = capsys.readouterr()
+    assert "BATCH_EMPTY" not in printed.err and "没有申请人文件夹" in printed.err
+    assert "2 files skipped, 1 batch findings" in printed.out
+    assert "report.html" in printed.out and "queue.xlsx" in printed.out
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [x["code"] for x in report["findings"]] == ["BATCH_EMPTY"]

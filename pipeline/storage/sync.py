@@ -80,8 +80,8 @@ def _refusal(key: str) -> str | None:
         safe_key(key)
     except StorageError:
         if ".." in key.split("/"):
-            return "'..' in path"
-        return "absolute path" if key.startswith("/") or "\\" in key else "control character in name"
+            return "路径含 .."
+        return "绝对路径" if key.startswith("/") or "\\" in key else "名称含控制字符"
     return None
 
 
@@ -168,7 +168,7 @@ def refused_findings(refused: Iterable[tuple[str, str]]) -> tuple[list, list]:
 
     skipped, findings = [], []
     for key, reason in refused:
-        skipped.append(Skipped(path=key, reason=f"object key refused: {reason}"))
+        skipped.append(Skipped(path=key, reason=f"对象键被拒绝：{reason}"))
         findings.append(Finding(code=DOC_UNREADABLE, severity=Severity.WARNING,
                                 message="对象存储中的文件路径不安全（含“..”或绝对路径），已拒绝下载",
                                 found={"entry": key, "reason": reason}))
