@@ -3,7 +3,8 @@ otherwise; risk orders the queue; confidence follows the findings' confidences."
 
 from __future__ import annotations
 
-from pipeline.decide import REJECT_MIN_CONFIDENCE, decide
+from pipeline.decide import REJECT_MIN_CONFIDENCE
+from pipeline.decide import raw_decision as decide  # the rule's own confidences; calibration: test_calibration.py
 from pipeline.types import Decision, DocType, Document, FieldValue, Finding, Severity
 
 
