@@ -13,8 +13,9 @@ applicant passed, a defective one flagged). Then per decision kind:
 
 1. isotonic regression (scikit-learn) of right on raw confidence: a monotone step map;
 2. every step shrunk toward the kind's base rate by its sample count n:
-   (n * accuracy + K * base) / (n + K), and the kind's base rate itself toward the overall
-   rate the same way, so a step backed by two applicants says little more than the base
+   (n * accuracy + K * base) / (n + K), the kind's base rate itself toward the overall
+   rate the same way, and the overall rate toward 1/2 by one right and one wrong
+   pseudo-decision, so a step backed by two applicants says little more than the base
    rate (the honest fallback for small samples); then made monotone again;
 3. the steps written as breakpoints (x = raw, y = chance right), which pipeline/decide.py
    applies by interpolation at run time (no scikit-learn there).
@@ -52,7 +53,9 @@ def fit_maps(samples: list[Sample], shrink: float = SHRINK) -> dict[str, Any]:
     """Monotone maps raw -> chance right, per decision kind, shrunk toward base rates."""
     from sklearn.isotonic import IsotonicRegression
 
-    overall = float(np.mean([r for _, _, r in samples])) if samples else 0.5
+    # The overall rate itself with one right and one wrong pseudo-decision (Laplace): thirty
+    # decisions all right are no proof that every decision is.
+    overall = (sum(r for _, _, r in samples) + 1.0) / (len(samples) + 2.0)
     maps: dict[str, Any] = {}
     counts: dict[str, int] = {}
     for kind in KINDS:
@@ -165,7 +168,7 @@ def main() -> int:
     samples: list[Sample] = [(r["decision"], float(r["raw"]), bool(r["right"])) for r in rows]
     table = fit_maps(samples)
     print(f"\n{len(samples)} decisions {dict(Counter(k for k, _, _ in samples))}, "
-          f"right {100 * table['overall_rate']:.1f} %")
+          f"right {100 * np.mean([r for _, _, r in samples]):.1f} %")
     print_reliability("raw confidence", [(c, r) for _, c, r in samples])
     print_reliability("calibrated, in sample", [(apply_map(table, k, c), r) for k, c, r in samples])
     batches = sorted({r["batch"] for r in rows})
