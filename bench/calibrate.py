@@ -178,6 +178,10 @@ def main() -> int:
             fit = fit_maps([(r["decision"], float(r["raw"]), bool(r["right"])) for r in rows if r["batch"] != b])
             held += [(apply_map(fit, r["decision"], float(r["raw"])), bool(r["right"])) for r in rows if r["batch"] == b]
         print_reliability("calibrated, leave-one-batch-out", held)
+        raw_ece = expected_calibration_error([(c, r) for _, c, r in samples])
+        held_ece = expected_calibration_error(held)
+        verdict = "lower" if held_ece < raw_ece else "NOT lower: more batches, or check the samples"
+        print(f"\nECE leave-one-batch-out {held_ece:.3f} vs raw {raw_ece:.3f}: {verdict}")
     for kind, m in table["maps"].items():
         print(f"  {kind:7s} n={m['n']:3d} base {m['base_rate']:.3f}  " +
               "  ".join(f"{x:.3f}->{y:.3f}" for x, y in zip(m["x"], m["y"], strict=True)))
