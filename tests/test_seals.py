@@ -243,6 +243,22 @@ def test_pasted_seal_suspicious_at_any_jpeg_quality(tmp_path: Path) -> None:
             assert found[0].confidence >= 0.7
 
 
+@pytest.mark.parametrize("ink,seed", [("even", 12), ("grainy", 11), ("even", 9)])
+def test_stamps_on_coarse_pages_are_not_suspicious(tmp_path: Path, ink: str, seed: int) -> None:
+    """A page saved at 60-70 % of 200 dpi (seal radius ~100-115 px), lossless: a stamp's
+    blur is then under a pixel and its edge looks crisp, so crispness must be judged
+    against the seal's size. A pasted seal on the same coarse page is still suspicious."""
+    page = _inked("work_certificate", seed, ink)
+    for f in (0.6, 0.7):
+        small = page.resize((int(page.width * f), int(page.height * f)), Image.Resampling.LANCZOS)
+        ctx = context(tmp_path, small)
+        assert ctx.documents[0].seals, f
+        assert codes(ctx) == [], f
+    bare, _ = render("work_certificate", seed, sealed=False)
+    small = bare.resize((int(bare.width * 0.6), int(bare.height * 0.6)), Image.Resampling.LANCZOS)
+    assert codes(context(tmp_path, _pasted(small, (734, 840), 96))) == ["SEAL_SUSPICIOUS"]
+
+
 def test_variety_stamps_with_several_inks() -> None:
     """With variety on, sealed documents carry ink styles of their own rng; the rest of
     the batch is the same as without."""
