@@ -451,6 +451,8 @@ def _seal_truth(spec: DocSpec, pages: list[int]) -> list[dict[str, Any]]:
     assert spec.seal is not None
     base = {"text": spec.seal.org_name, "color": spec.seal.color, "shape": "round",
             "inner_text": spec.seal.inner_text}
+    if spec.extra.get("seal_ink"):  # variety: the ink style it was stamped with
+        base["ink"] = spec.extra["seal_ink"]
     out = []
     for index, op, size in seal_places(spec):
         page = pages[index] if index < len(pages) else pages[-1]
