@@ -7,7 +7,11 @@ truth's batch date, and prints:
 - person-field accuracy per document (name, ID number, birth date, gender, all fields),
 - recall of each injected finding code, and false alarms on clean applicants,
 - clean applicants decided pass, defective ones flagged, decision accuracy,
-- the reliability table of the decision confidence, and the wall time.
+- the reliability table of the decision confidence (calibrated by pipeline/calibration.json,
+  fitted with bench/calibrate.py) with its ECE, and the wall time.
+
+The generator's variety (documents drawn the way other issuers make them: label wordings,
+packagings, seal inks ...) is on by default; `--no-variety` turns it off.
 
 Nothing is faked: while extractors or checks are missing the figures are simply low.
 Usage:
@@ -31,7 +35,14 @@ from typing import Any
 from pipeline.cli import run_batch
 from pipeline.samples.defects import DEFECTS
 from pipeline.samples.generator import generate_batch
-from pipeline.samples.score import PERSON_FIELDS, score_decisions, score_fields, score_findings
+from pipeline.samples.score import (
+    PERSON_FIELDS,
+    decision_outcomes,
+    expected_calibration_error,
+    score_decisions,
+    score_fields,
+    score_findings,
+)
 
 FIELD_LABELS = {"name": "name", "id_number": "ID number", "birth_date": "birth date", "gender": "gender"}
 
@@ -48,7 +59,8 @@ def _fresh(root: Path, args: argparse.Namespace) -> bool:
     t = json.loads(path.read_text(encoding="utf-8"))
     return (t.get("seed") == args.seed and t.get("profile") == args.profile
             and len(t.get("applicants", [])) == args.applicants
-            and float(t.get("defect_rate", 0.0)) == args.defect_rate)
+            and float(t.get("defect_rate", 0.0)) == args.defect_rate
+            and bool(t.get("variety", False)) == args.variety)
 
 
 def print_tables(report: dict[str, Any], truth: dict[str, Any]) -> None:
@@ -87,7 +99,9 @@ def print_tables(report: dict[str, Any], truth: dict[str, Any]) -> None:
         acc = f"{100 * b.accuracy:7.1f} %" if b.count else "      -  "
         conf = f"{b.mean_confidence:9.2f}" if b.count else "        -"
         print(f"  {b.low:.1f}-{b.high:.1f}    {b.count:6d}  {conf}  {acc}")
-    print(f"  expected calibration error {ds.calibration_error:.3f}")
+    print(f"  expected calibration error {ds.calibration_error:.3f} (these bins); "
+          f"{expected_calibration_error([(c, r) for _, _, c, r in decision_outcomes(report, truth)]):.3f} "
+          "(10 equal bins, as the devset scorer)")
 
 
 def main() -> int:
@@ -102,6 +116,8 @@ def main() -> int:
     ap.add_argument("--dir", default=None, help="default bench-out/fields-<profile> (git-ignored)")
     ap.add_argument("--keep-cache", action="store_true", help="measure a warm re-run instead of a cold one")
     ap.add_argument("--misses", type=int, default=0, help="also print that many field misses")
+    ap.add_argument("--no-variety", dest="variety", action="store_false",
+                    help="the generator's plain documents only (variety is on by default)")
     args = ap.parse_args()
 
     root = Path(args.dir or f"bench-out/fields-{args.profile}")
@@ -110,7 +126,7 @@ def main() -> int:
         if root.exists():
             shutil.rmtree(root)
         generate_batch(root, n_applicants=args.applicants, seed=args.seed, profile=args.profile,
-                       defect_rate=args.defect_rate)
+                       defect_rate=args.defect_rate, variety=args.variety)
     gen_s = time.perf_counter() - t0
     truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
     out = root / "out"
@@ -126,7 +142,8 @@ def main() -> int:
     st = report["stats"]
     defective = sum(1 for a in truth["applicants"] if a.get("expected_findings"))
     print(f"batch: {st['applicants']} applicants ({defective} with a defect, rate {args.defect_rate}), "
-          f"{st['files']} files, {st['pages']} pages, profile {args.profile}, seed {args.seed} "
+          f"{st['files']} files, {st['pages']} pages, profile {args.profile}, seed {args.seed}, "
+          f"variety {'on' if args.variety else 'off'} "
           f"(generated in {gen_s:.1f} s), workers={args.workers}, ocr={args.ocr}")
     print_tables(report, truth)
     if args.misses:

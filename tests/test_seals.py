@@ -17,7 +17,7 @@ from pipeline.samples.documents import build_doc, render_layouts
 from pipeline.samples.layout import A4, SealOp, to_image
 from pipeline.samples.people import make_person
 from pipeline.samples.photos import make_id_photo
-from pipeline.samples.seals import draw_seal, seal_mask
+from pipeline.samples.seals import INK_STYLES, draw_seal, seal_mask
 from pipeline.seals import detect_seals, seal_in_region
 from pipeline.types import BatchFile, DocType, Document, FileKind, Page, PageText, Region, Seal
 from validators.base import ApplicantContext
@@ -208,6 +208,68 @@ def test_flat_pasted_seal_is_suspicious(tmp_path: Path) -> None:
     stamped, _ = render("work_certificate", 9)
     for mode in ("clean", "scan"):
         assert codes(context(tmp_path, degrade.jpeg_roundtrip(degraded(stamped, mode, 2), 75))) == []
+
+
+def _inked(doc_type: str, seed: int, ink: str) -> Image.Image:
+    """The sealed page of a generated document stamped with one of the generator's inks."""
+    spec = build_doc(doc_type, make_person(random.Random(seed)), random.Random(seed), "gd-supervisor")
+    spec.extra["seal_ink"] = ink
+    lay = next(lay for lay in render_layouts(spec) if any(isinstance(o, SealOp) for o in lay.ops))
+    return to_image(lay)
+
+
+@pytest.mark.parametrize("ink", sorted(INK_STYLES))
+def test_stamped_inks_are_not_suspicious(tmp_path: Path, ink: str) -> None:
+    """Evenly inked, uneven, speckled, grainy or bled stamps, clean or scanned, saved at
+    several JPEG qualities: a stamp, however flat its ink, has a soft edge."""
+    page = _inked("work_certificate", 9, ink)
+    for mode in ("clean", "scan"):
+        img = page if mode == "clean" else degrade.scan(page, random.Random(3), max_skew=0.0)
+        for q in (60, 75, 95):
+            ctx = context(tmp_path, degrade.jpeg_roundtrip(img, q))
+            assert ctx.documents[0].seals, (mode, q)
+            assert codes(ctx) == [], (mode, q)
+
+
+def test_pasted_seal_suspicious_at_any_jpeg_quality(tmp_path: Path) -> None:
+    """Flat colour with a hard edge, on a clean or scanned page, whatever the JPEG
+    quality of the saved file: surely pasted, said with a confidence above a guess."""
+    bare, _ = render("work_certificate", 9, sealed=False)
+    for mode in ("clean", "scan"):
+        for q in (60, 75, 95):
+            pasted = degrade.jpeg_roundtrip(_pasted(degraded(bare, mode, 2), (1224, 1400), 160), q)
+            found = check(context(tmp_path, pasted))
+            assert [f.code for f in found] == ["SEAL_SUSPICIOUS"], (mode, q)
+            assert found[0].confidence >= 0.7
+
+
+@pytest.mark.parametrize("ink,seed", [("even", 12), ("grainy", 11), ("even", 9)])
+def test_stamps_on_coarse_pages_are_not_suspicious(tmp_path: Path, ink: str, seed: int) -> None:
+    """A page saved at 60-70 % of 200 dpi (seal radius ~100-115 px), lossless: a stamp's
+    blur is then under a pixel and its edge looks crisp, so crispness must be judged
+    against the seal's size. A pasted seal on the same coarse page is still suspicious."""
+    page = _inked("work_certificate", seed, ink)
+    for f in (0.6, 0.7):
+        small = page.resize((int(page.width * f), int(page.height * f)), Image.Resampling.LANCZOS)
+        ctx = context(tmp_path, small)
+        assert ctx.documents[0].seals, f
+        assert codes(ctx) == [], f
+    bare, _ = render("work_certificate", seed, sealed=False)
+    small = bare.resize((int(bare.width * 0.6), int(bare.height * 0.6)), Image.Resampling.LANCZOS)
+    assert codes(context(tmp_path, _pasted(small, (734, 840), 96))) == ["SEAL_SUSPICIOUS"]
+
+
+def test_variety_stamps_with_several_inks() -> None:
+    """With variety on, sealed documents carry ink styles of their own rng; the rest of
+    the batch is the same as without."""
+    from pipeline.samples.generator import plan_batch
+
+    plain = plan_batch(6, seed=3, profile="gd-supervisor")
+    varied = plan_batch(6, seed=3, profile="gd-supervisor", variety=True)
+    inks = [d.extra.get("seal_ink") for a in varied.applicants for d in a.docs if d.seal is not None]
+    assert inks and None not in inks and len(set(inks)) >= 3
+    assert not any("seal_ink" in d.extra for a in plain.applicants for d in a.docs)
+    assert [[d.fields for d in a.docs] for a in plain.applicants] == [[d.fields for d in a.docs] for a in varied.applicants]
 
 
 def test_black_seal_on_a_colour_scan_is_suspicious(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ right whether or not the runner filled `doc.seals`.
 
 SEAL_MISSING is less certain on a grey photocopy (a red seal turned grey is found only
 when its ring is strong) and on poorly read pages. SEAL_SUSPICIOUS: ink of one flat
-colour (a seal pasted in digitally: stamped ink varies with pressure), or a black seal
-on a colour scan.
+colour with a hard, un-blurred edge (a seal pasted in digitally: stamped ink varies with
+pressure and bleeds into the paper), or a black seal on a colour scan.
 """
 
 from __future__ import annotations
@@ -30,11 +30,42 @@ from pipeline.types import DocType, Document, Finding, Seal, Severity
 from validators.base import ApplicantContext
 
 ALWAYS_SEALED = {DocType.WORK_CERTIFICATE, DocType.RECOMMENDATION_FORM, DocType.APPLICATION_LETTER}
-# Robust spread (1.4826 x MAD) of the lightness of the ink's stroke cores. Measured on the
-# generator's seals: stamped 11.9-16.3 (clean, scanned, JPEG); pasted flat colour 0-5.9
-# (after JPEG q75 or a scan).
-FLAT_INK_SPREAD = 8.0
+# A pasted seal is told by two independent cues that must both hold, each scored from 0
+# (clearly a stamp) to 1 (clearly pasted) between two bounds rather than cut at one value,
+# since scanners, JPEG quality and ink pads move both:
+# - flat ink: robust spread of the stroke cores' lightness, smoothed over the ink
+#   (pipeline.seals.ink_stats). The generator's stamps 12-18, evenly inked stamps and
+#   scans of other issuers' seals down to ~4.7; a pasted flat colour 2-3.2 after JPEG 60-95.
+# - a hard edge: part-inked pixels per outline pixel. Stamps, scanned or photographed,
+#   0.9-2.1 (ink bleed, optics); a pasted image with its alpha cut hard 0.1-0.55.
+FLAT_SPREAD = (3.5, 6.0)  # spread at or below the first: 1; at or above the second: 0
+HARD_EDGE = (0.6, 0.95)  # edge width likewise, for a seal of EDGE_REF_RADIUS px or more
+# A stamp's blur is a fixed share of a millimetre: on a coarser image (a small seal) it
+# covers fewer pixels and a real stamp's edge looks sharper, while a pasted edge is one
+# step whatever the scale. So the edge bounds shrink with the seal's radius below ~180 dpi.
+EDGE_REF_RADIUS = 150.0
+MIN_PASTED_SCORE = 0.5  # report only when both cues are at least half way to clear
 MIN_INK_PIXELS = 400  # fewer stroke-core pixels than this: too little ink to judge flatness
+
+
+def _towards(value: float, clear: float, none: float) -> float:
+    """0 at `none`, 1 at `clear`, linear between (clear < none)."""
+    return float(np.clip((none - value) / (none - clear), 0.0, 1.0))
+
+
+def pasted_score(stats: dict[str, float], radius: float = EDGE_REF_RADIUS) -> float:
+    """How clearly a seal's ink looks pasted in (0-1): the weaker of the two cues, so one
+    cue alone (an evenly inked stamp; a crisp small scan) never makes it suspicious.
+    `radius`: the seal's in pixels, to scale the edge bounds."""
+    if stats["pixels"] < MIN_INK_PIXELS or not np.isfinite(stats.get("edge_width", float("nan"))):
+        return 0.0
+    k = float(np.clip(radius / EDGE_REF_RADIUS, 0.4, 1.0))
+    return min(_towards(stats["std"], *FLAT_SPREAD), _towards(stats["edge_width"], HARD_EDGE[0] * k, HARD_EDGE[1] * k))
+
+
+def _radius(seal: Seal) -> float:
+    assert seal.bbox is not None
+    return max(seal.bbox[2] - seal.bbox[0], seal.bbox[3] - seal.bbox[1]) / 2
 
 
 def sealed_types(ctx: ApplicantContext) -> set[DocType]:
@@ -111,12 +142,12 @@ def _suspicious(ctx: ApplicantContext, doc: Document, seal: Seal) -> Finding | N
                        subject=doc.type.value, message=f"{name}上的印章为{colour}（彩色扫描件），请核对是否为原印",
                        documents=[ref], expected="red", found=seal.color)
     stats = ink_stats(image, seal)
-    if stats["pixels"] >= MIN_INK_PIXELS and stats["std"] < FLAT_INK_SPREAD:
-        conf = 0.75 if stats["std"] < FLAT_INK_SPREAD / 2 else 0.55
-        return Finding(code="SEAL_SUSPICIOUS", severity=Severity.WARNING, confidence=conf,
-                       subject=doc.type.value, message=f"{name}上的印章颜色完全均匀，疑似电子粘贴",
-                       documents=[ref], expected=f"ink spread >= {FLAT_INK_SPREAD}",
-                       found=round(stats["std"], 2))
+    score = pasted_score(stats, _radius(seal))
+    if score >= MIN_PASTED_SCORE:
+        return Finding(code="SEAL_SUSPICIOUS", severity=Severity.WARNING, confidence=round(0.45 + 0.35 * score, 3),
+                       subject=doc.type.value, message=f"{name}上的印章颜色完全均匀且边缘生硬，疑似电子粘贴",
+                       documents=[ref], expected=f"ink spread >= {FLAT_SPREAD[1]}, edge width >= {HARD_EDGE[1]}",
+                       found=f"ink spread {stats['std']:.2f}, edge width {stats['edge_width']:.2f}")
     return None
 
 

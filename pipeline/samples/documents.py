@@ -8,6 +8,7 @@ and the spec's fields are what truth.json records for that document.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -935,6 +936,10 @@ def render_layouts(spec: DocSpec) -> list[Layout]:
         from pipeline.samples.forgery import edit_layouts
 
         layouts = edit_layouts(spec, layouts)
+    ink = spec.extra.get("seal_ink")
+    if ink:  # variety: the issuer's ink pad (pipeline.samples.seals.INK_STYLES)
+        for lay in layouts:
+            lay.ops = [dataclasses.replace(op, ink=ink) if isinstance(op, SealOp) else op for op in lay.ops]
     return layouts
 
 

@@ -31,6 +31,7 @@ from pipeline.samples.people import (
     make_person,
 )
 from pipeline.samples.photos import distinct_photo_seed
+from pipeline.samples.seals import vary_inks
 
 ROSTER_COLUMNS = ("序号", "姓名", "性别", "身份证号", "出生日期", "民族", "政治面貌", "文化程度", "工作年限",
                   "电子邮箱", "从事职业", "申报职业", "联系方式", "工作单位", "通讯地址", "材料目录")
@@ -388,6 +389,8 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
             if t == "id_card" and org_filing:  # a filing carries the legal representative's ID
                 holder = _legal_rep(person.employer, rng)
             docs.append(build_doc(t, holder, rng, profile, v, when))
+        if variety:
+            vary_inks(seed, key, docs)
         files = _plan_files(docs, primary, allowed, rng, person.name)
         if org_filing:
             o = person.employer
@@ -448,6 +451,8 @@ def _seal_truth(spec: DocSpec, pages: list[int]) -> list[dict[str, Any]]:
     assert spec.seal is not None
     base = {"text": spec.seal.org_name, "color": spec.seal.color, "shape": "round",
             "inner_text": spec.seal.inner_text}
+    if spec.extra.get("seal_ink"):  # variety: the ink style it was stamped with
+        base["ink"] = spec.extra["seal_ink"]
     out = []
     for index, op, size in seal_places(spec):
         page = pages[index] if index < len(pages) else pages[-1]

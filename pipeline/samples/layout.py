@@ -74,6 +74,7 @@ class SealOp:
     seed: int
     color: str = "red"
     inner_text: str | None = None
+    ink: str = "stamp"  # pipeline.samples.seals.INK_STYLES
 
 
 Op = TextOp | LineOp | RectOp | ImageOp | SealOp
@@ -172,7 +173,7 @@ def to_image(layout: Layout) -> Image.Image:
             img.paste(im, (int(op.x), int(op.y)))
         elif isinstance(op, SealOp):
             layer = make_seal_layer(op.radius, op.org_name, random.Random(op.seed), op.color,
-                                    op.inner_text)
+                                    op.inner_text, op.ink)
             multiply_layer(img, layer, (int(op.cx - layer.width / 2), int(op.cy - layer.height / 2)))
             d = ImageDraw.Draw(img)
     return img
@@ -255,7 +256,7 @@ def to_pdf(layouts: list[Layout], path: Path, title: str = "") -> None:
                             w * k, h * k)
             elif isinstance(op, SealOp):
                 layer = make_seal_layer(op.radius, op.org_name, random.Random(op.seed), op.color,
-                                        op.inner_text)
+                                        op.inner_text, op.ink)
                 buf = io.BytesIO()
                 layer.save(buf, "PNG")
                 x = op.cx - layer.width / 2

@@ -257,29 +257,50 @@ ERROR_CODES = frozenset({
 })  # severity error in vocabulary.md
 
 
-def score_decisions(report: dict[str, Any], truth: dict[str, Any]) -> DecisionScore:
-    """Expected decision: pass when nothing is expected, otherwise flagged (review or
-    reject); decision accuracy and the confidence reliability table."""
+def decision_outcomes(report: dict[str, Any], truth: dict[str, Any]) -> list[tuple[str, str, float, bool]]:
+    """(key, decision, confidence, right) per applicant in both report and truth. Right:
+    pass when nothing is expected, otherwise flagged (review or reject)."""
     got = _by_key(report)
-    s = DecisionScore()
+    out = []
     for app in truth["applicants"]:
         rep = got.get(app["key"])
         if rep is None:
             continue
-        expected = [e["code"] for e in app.get("expected_findings", [])]
         decision = rep["decision"]
-        if expected:
+        right = decision != "pass" if app.get("expected_findings") else decision == "pass"
+        out.append((app["key"], decision, float(rep.get("confidence", 0.0)), right))
+    return out
+
+
+def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
+    """ECE over `bins` equal-width confidence bins (the devset scorer's definition):
+    count-weighted |accuracy - mean confidence|."""
+    if not pairs:
+        return 0.0
+    sums: dict[int, list[float]] = {}
+    for conf, right in pairs:
+        b = sums.setdefault(min(bins - 1, max(0, int(conf * bins))), [0, 0.0, 0])
+        b[0] += 1
+        b[1] += conf
+        b[2] += right
+    return sum(abs(b[2] / b[0] - b[1] / b[0]) * b[0] for b in sums.values()) / len(pairs)
+
+
+def score_decisions(report: dict[str, Any], truth: dict[str, Any]) -> DecisionScore:
+    """Expected decision: pass when nothing is expected, otherwise flagged (review or
+    reject); decision accuracy and the confidence reliability table."""
+    s = DecisionScore()
+    expected = {a["key"]: [e["code"] for e in a.get("expected_findings", [])] for a in truth["applicants"]}
+    for key, decision, conf, right in decision_outcomes(report, truth):
+        if expected[key]:
             s.defective += 1
-            right = decision != "pass"
             s.defective_flagged += right
-            s.defective_rejected += decision == "reject" and any(c in ERROR_CODES for c in expected)
+            s.defective_rejected += decision == "reject" and any(c in ERROR_CODES for c in expected[key])
         else:
             s.clean += 1
-            right = decision == "pass"
             s.clean_pass += right
         if not right:
-            s.wrong.append((app["key"], "flagged" if expected else "pass", decision))
-        conf = float(rep.get("confidence", 0.0))
+            s.wrong.append((key, "flagged" if expected[key] else "pass", decision))
         b = next((b for b in s.bins if b.low <= conf < b.high), s.bins[-1] if conf >= 1.0 else s.bins[0])
         b.count += 1
         b.correct += right

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import random
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -83,18 +84,36 @@ def _upright_mask(radius: int, org_name: str, inner_text: str | None, ring: floa
     return m.resize((size // s, size // s), Image.Resampling.LANCZOS)
 
 
+# How a stamp's ink can look (`ink_layer`'s `style`): pressure variation across the seal
+# (low-frequency gain range, grid size), speckles (share of pixels, depth), fine grain
+# (paper texture through the ink, sigma), the ink's strength and how far it bleeds (blur).
+INK_STYLES: dict[str, dict[str, float]] = {
+    "stamp": {"low": 0.55, "grid": 6, "speck": 0.06, "depth": 0.35, "grain": 0.0, "strength": 0.88, "bleed": 0.6},
+    "even": {"low": 0.95, "grid": 6, "speck": 0.005, "depth": 0.1, "grain": 0.0, "strength": 1.25, "bleed": 0.9},
+    "uneven": {"low": 0.3, "grid": 4, "speck": 0.1, "depth": 0.5, "grain": 0.0, "strength": 0.9, "bleed": 0.6},
+    "speckle": {"low": 0.75, "grid": 6, "speck": 0.2, "depth": 0.6, "grain": 0.0, "strength": 0.9, "bleed": 0.5},
+    "grainy": {"low": 0.8, "grid": 6, "speck": 0.03, "depth": 0.3, "grain": 0.12, "strength": 0.9, "bleed": 0.5},
+    "bled": {"low": 0.75, "grid": 5, "speck": 0.03, "depth": 0.3, "grain": 0.0, "strength": 0.85, "bleed": 1.3},
+}
+
+
 def ink_layer(mask: Image.Image, rng: random.Random, color: str | tuple[int, int, int] = "red",
-              strength: float = 0.88) -> Image.Image:
-    """RGBA ink from a mask: uneven pressure (low-frequency) and speckles (high)."""
+              strength: float | None = None, style: str = "stamp") -> Image.Image:
+    """RGBA ink from a mask: uneven pressure (low-frequency) and speckles (high), as the
+    ink style has them; every style bleeds a little at the edge, as stamped ink does."""
+    st = INK_STYLES[style]
     w, h = mask.size
     nrng = np.random.default_rng(rng.randint(0, 2**32 - 1))
-    low = nrng.uniform(0.55, 1.0, (6, 6)).astype(np.float32)
+    g = int(st["grid"])
+    low = nrng.uniform(st["low"], 1.0, (g, g)).astype(np.float32)
     low_img = Image.fromarray((low * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC)
-    speck = (nrng.random((h, w)) > 0.06).astype(np.float32) * 0.35 + 0.65
+    speck = (nrng.random((h, w)) > st["speck"]).astype(np.float32) * st["depth"] + (1 - st["depth"])
     a = np.asarray(mask, np.float32) / 255.0
-    a = a * (np.asarray(low_img, np.float32) / 255.0) * speck * strength
+    a = a * (np.asarray(low_img, np.float32) / 255.0) * speck * (strength or st["strength"])
+    if st["grain"]:
+        a = a * (1 + nrng.normal(0, st["grain"], (h, w))).astype(np.float32)
     a = np.asarray(Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8)).filter(
-        ImageFilter.GaussianBlur(0.6)), np.float32)
+        ImageFilter.GaussianBlur(st["bleed"])), np.float32)
     rgb = INK[color] if isinstance(color, str) else color
     jitter = [min(255, max(0, v + rng.randint(-12, 12))) for v in rgb]
     out = np.zeros((h, w, 4), np.uint8)
@@ -104,9 +123,19 @@ def ink_layer(mask: Image.Image, rng: random.Random, color: str | tuple[int, int
 
 
 def make_seal_layer(radius: int, org_name: str, rng: random.Random, color: str = "red",
-                    inner_text: str | None = None) -> Image.Image:
+                    inner_text: str | None = None, ink: str = "stamp") -> Image.Image:
     """The seal as an RGBA image (for PDFs, where it is placed as an image)."""
-    return ink_layer(seal_mask(radius, org_name, rng, inner_text), rng, color)
+    return ink_layer(seal_mask(radius, org_name, rng, inner_text), rng, color, style=ink)
+
+
+def vary_inks(seed: int | str, key: str, docs: list[Any]) -> None:
+    """Variety: each sealed document of an applicant stamped with an ink style of its own
+    (`DocSpec.extra["seal_ink"]`, applied by documents.render_layouts)."""
+    from pipeline.samples.generator import variety_rng
+
+    for k, doc in enumerate(docs):
+        if getattr(doc, "seal", None) is not None:
+            doc.extra["seal_ink"] = variety_rng(seed, key, f"seal_ink:{k}").choice(sorted(INK_STYLES))
 
 
 def multiply_layer(img: Image.Image, layer: Image.Image, xy: tuple[int, int]) -> None:
@@ -124,9 +153,10 @@ def multiply_layer(img: Image.Image, layer: Image.Image, xy: tuple[int, int]) ->
 
 
 def draw_seal(img: Image.Image, center: tuple[int, int], radius: int, org_name: str,
-              rng: random.Random, color: str = "red", inner_text: str | None = None) -> BBoxI:
+              rng: random.Random, color: str = "red", inner_text: str | None = None,
+              ink: str = "stamp") -> BBoxI:
     """Stamp a round seal onto `img` in place; returns its bbox in img pixels."""
-    layer = make_seal_layer(radius, org_name, rng, color, inner_text)
+    layer = make_seal_layer(radius, org_name, rng, color, inner_text, ink)
     x = int(center[0] - layer.width / 2)
     y = int(center[1] - layer.height / 2)
     multiply_layer(img, layer, (x, y))
