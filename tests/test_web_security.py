@@ -257,6 +257,26 @@ def test_default_database_is_private_and_outside_the_out_folder(out: Path, data_
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
 
 
+def test_serve_warns_about_an_old_database_in_the_out_folder(out: Path, data_dir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import uvicorn
+
+    from pipeline.cli import main
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    assert main(["serve", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "no reviewers yet" in err and "warning" not in err
+    assert served and not (out / "reviews.sqlite3").exists()
+    assert list(data_dir.glob("reviews-*.sqlite3"))
+    (out / "reviews.sqlite3").write_bytes(b"")  # left there by an older certriage
+    assert main(["serve", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and str(out / "reviews.sqlite3") in err
+
+
 def test_scrypt_cost_is_current_and_old_hashes_are_upgraded(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (auth.SCRYPT_N, auth.SCRYPT_R, auth.SCRYPT_P) >= (2**17, 8, 1)
     h = auth.hash_password("s3cret-pass")
@@ -286,6 +306,7 @@ def test_search_matches_only_what_the_queue_shows(app: Any) -> None:
     assert queue_keys(client, q=ID_A[:4] + "*" * 10 + ID_A[-4:]) == ["001_张三"]  # the masked form
     # The hidden digits cannot be probed: a full number, right or wrong, finds nothing.
     assert queue_keys(client, q=ID_A) == []
+    assert "搜索只看页面上显示的内容" in client.get("/queue", params={"q": ID_A}).text
     assert queue_keys(client, q=ID_A[6:14]) == []  # the birth date
     assert app.state.db.reveals(app.state.run_id) == []
     # The form itself will not put a run of digits longer than what is shown in a URL.

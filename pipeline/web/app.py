@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets as _secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -281,6 +282,7 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
         return render(request, "queue.html", ctx, rows=rows, counts=counts, total=len(run.applicants),
                       review_counts=review_counts, done=done, codes=codes_of(run.applicants),
                       flt=flt, qs=urlencode(flt), batch_findings=batch_findings,
+                      full_number_query=bool(re.search(r"[0-9]{6}", flt.get("q", ""))),
                       saved=request.query_params.get("saved", ""),
                       saved_key=request.query_params.get("saved_key", ""))
 
