@@ -215,9 +215,15 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """The reviewers' web UI over a run's outputs (a folder or s3://…)."""
     from pipeline.storage import StorageError
-    from pipeline.web.db import default_db_url
+    from pipeline.web.db import default_db_url, legacy_db_path
 
     db_url = args.db or default_db_url(args.dir)
+    old = legacy_db_path(args.dir)
+    if old is not None:
+        print(f"certriage: warning: {old} is a reviews database inside the out folder (an older "
+              "certriage put it there); it holds password hashes and goes wherever the folder goes. "
+              f"The database now in use is {db_url}: move the old one there (or name it with --db), "
+              "or delete it.", file=sys.stderr)
     try:
         import uvicorn
 
@@ -237,7 +243,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    """Reviewer accounts in the serve database: add (or --update a password), list."""
+    """Reviewer accounts in the serve database: add (or --update a password), list,
+    disable (which also ends the user's sessions)."""
     import getpass
 
     from pipeline.web.auth import MIN_PASSWORD_CHARS, hash_password
@@ -250,6 +257,12 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.users_command == "list":
         for u in db.users():
             print(f"{u.name}\t{'active' if u.active else 'disabled'}\t{u.created_at:%Y-%m-%d}")
+        return 0
+    if args.users_command == "disable":
+        if not db.disable_user(args.name):
+            print(f"certriage: no user {args.name!r} in {db.url}", file=sys.stderr)
+            return 2
+        print(f"user {args.name} disabled and logged out in {db.url} (`users add --update` enables again)")
         return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -318,8 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dir", help="the run's --out: a folder or s3://bucket/prefix/")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--db", default=None, help="SQLAlchemy URL of the reviews database (default: "
-                   "<dir>/reviews.sqlite3; for s3:// ./certriage-reviews.sqlite3)")
+    s.add_argument("--db", default=None, help="SQLAlchemy URL of the reviews database (default: a "
+                   "file per run in $CERTRIAGE_DATA_DIR or ~/.local/share/certriage, never in <dir>)")
     s.add_argument("--secure-cookies", action="store_true",
                    help="mark the session cookie Secure (behind an https proxy)")
     s.set_defaults(func=cmd_serve)
@@ -329,7 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     ua = usub.add_parser("add", help="add a reviewer (prompts for the password)")
     ua.add_argument("name")
     ul = usub.add_parser("list", help="list the reviewers")
-    for sp in (ua, ul):
+    ud = usub.add_parser("disable", help="disable a reviewer and end their sessions")
+    ud.add_argument("name")
+    for sp in (ua, ul, ud):
         sp.add_argument("--dir", default=None, help="the run's out dir: use its default database")
         sp.add_argument("--db", default=None, help="SQLAlchemy URL of the reviews database")
     ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")

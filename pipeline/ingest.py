@@ -71,6 +71,12 @@ class IngestLimits:
     max_total_bytes: int = 2 * 1024**3  # uncompressed bytes extracted from one zip
     max_files: int = 20_000  # files taken into a batch (zip entries or folder files)
     max_entry_bytes: int = 512 * 1024**2  # one uncompressed zip entry
+    # Compression ratio (uncompressed : compressed), per entry and over the whole zip,
+    # checked once more than `ratio_floor_bytes` came out: scans, PDFs and photos barely
+    # compress, while a bomb's 2 MB can stay under the byte caps above and still write
+    # 2 GiB. Measured on the bytes actually written, since declared sizes may lie.
+    max_ratio: float = 200.0
+    ratio_floor_bytes: int = 1024**2
 
 
 # ---------------------------------------------------------------- helpers
@@ -258,16 +264,19 @@ def _copy_entry(
     zf: zipfile.ZipFile, e: _Entry, target: Path, budget: int, limits: IngestLimits
 ) -> int:
     """Stream one entry to ``target`` and return its size; raises _TooBig if it passes the
-    per-entry cap or the remaining total ``budget`` (the declared size may lie). A partly
-    written file is removed on any failure."""
+    per-entry cap, the remaining total ``budget`` or the compression-ratio cap (the
+    declared size may lie). A partly written file is removed on any failure."""
     written = 0
     cap = min(limits.max_entry_bytes, budget)
+    ratio_cap = max(limits.ratio_floor_bytes, limits.max_ratio * max(e.info.compress_size, 1))
     with zf.open(e.info) as src, open(target, "xb") as dst:
         try:
             while chunk := src.read(_CHUNK):
                 written += len(chunk)
                 if written > cap:
                     raise _TooBig(written > limits.max_entry_bytes)
+                if written > ratio_cap:
+                    raise _TooBig(True, ratio=True)
                 dst.write(chunk)
         except BaseException:
             dst.close()
@@ -277,9 +286,19 @@ def _copy_entry(
 
 
 class _TooBig(Exception):
-    def __init__(self, entry_cap: bool) -> None:
+    def __init__(self, entry_cap: bool, ratio: bool = False) -> None:
         super().__init__()
         self.entry_cap = entry_cap
+        self.ratio = ratio
+
+
+def _ratio_refusal(e: _Entry, limits: IngestLimits) -> Finding:
+    return _refused(
+        f"压缩包条目 {e.name} 的压缩比超过 {limits.max_ratio:.0f}:1（疑似压缩炸弹），已拒绝解压",
+        entry=e.name,
+        compressed_bytes=e.info.compress_size,
+        limit_ratio=limits.max_ratio,
+    )
 
 
 def _extract_zip(zip_path: Path, work_dir: Path, limits: IngestLimits) -> _ZipResult:
@@ -342,6 +361,7 @@ def _extract_zip(zip_path: Path, work_dir: Path, limits: IngestLimits) -> _ZipRe
             skipped.setdefault(rel(path.split("/")), reason)
 
         total = 0
+        total_compressed = 0
         count = 0
         seen: set[str] = set()
         refused_rest: tuple[str, int, dict] | None = None
@@ -388,12 +408,34 @@ def _extract_zip(zip_path: Path, work_dir: Path, limits: IngestLimits) -> _ZipRe
                         )
                     )
                     continue
+                if (
+                    e.info.file_size > limits.ratio_floor_bytes
+                    and e.info.file_size > limits.max_ratio * max(e.info.compress_size, 1)
+                ):
+                    skipped[rel(e.parts)] = "zip entry compression ratio too high"
+                    result.findings.append(_ratio_refusal(e, limits))
+                    continue
                 seen.add(e.name)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 try:
                     total += _copy_entry(zf, e, target, limits.max_total_bytes - total, limits)
+                    total_compressed += e.info.compress_size
                     count += 1
+                    if total > limits.ratio_floor_bytes and total > limits.max_ratio * max(
+                        total_compressed, 1
+                    ):
+                        refused_rest = (
+                            f"压缩包总压缩比（解压后与压缩后大小之比）超过 {limits.max_ratio:.0f}:1"
+                            "（疑似压缩炸弹），其余 {n} 个条目未解压",
+                            idx + 1,
+                            {"limit_ratio": limits.max_ratio, "extracted_bytes": total},
+                        )
+                        break
                 except _TooBig as big:
+                    if big.ratio:
+                        skipped[rel(e.parts)] = "zip entry compression ratio too high"
+                        result.findings.append(_ratio_refusal(e, limits))
+                        continue
                     if not big.entry_cap:
                         refused_rest = (
                             f"压缩包解压后总大小超过上限 {limits.max_total_bytes} 字节，"

@@ -351,6 +351,47 @@ def test_zip_limits(tmp_path: Path) -> None:
     assert len(b.findings) == 1 and b.findings[0].found["refused"] == 3
 
 
+def _extracted_bytes(work: Path) -> int:
+    return sum(p.stat().st_size for p in (work / "batch").rglob("*") if p.is_file())
+
+
+def test_zip_compression_ratio_is_capped(tmp_path: Path) -> None:
+    """A bomb under the default byte caps (issue 12 item 18): entries of a few KB that
+    inflate to MBs are refused with DOC_UNREADABLE, one by one (per-entry ratio) and,
+    when each stays under the 1 MiB floor, for the whole zip (total ratio)."""
+    zeros = b"\x00" * (3 * 1024**2)  # deflates about 1000:1
+    path = _zip(tmp_path / "bomb.zip", {"1_a/a.pdf": PDF, "1_a/z1.bin": zeros, "1_a/z2.bin": zeros,
+                                         "1_a/b.pdf": PDF})
+    b = ingest(path, tmp_path / "w1")  # default limits
+    assert [f.rel_path for a in b.applicants for f in a.files] == ["1_a/a.pdf", "1_a/b.pdf"]
+    assert sorted(f.found["entry"] for f in b.findings) == ["1_a/z1.bin", "1_a/z2.bin"]
+    assert {f.code for f in b.findings} == {"DOC_UNREADABLE"}
+    assert all("压缩比" in f.message for f in b.findings)
+    assert {s.path: s.reason for s in b.skipped}["1_a/z1.bin"] == "zip entry compression ratio too high"
+    assert _extracted_bytes(tmp_path / "w1") < 1024**2
+
+    # The same with the declared size understated: the written bytes are measured.
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("1_a/z1.bin")
+    for off in (info.header_offset + 22, data.find(b"PK\x01\x02", info.header_offset) + 24):
+        data[off : off + 4] = (1000).to_bytes(4, "little")
+    lying = tmp_path / "lying.zip"
+    lying.write_bytes(bytes(data))
+    b = ingest(lying, tmp_path / "w3")
+    assert "1_a/z1.bin" not in [f.rel_path for a in b.applicants for f in a.files]
+    assert _extracted_bytes(tmp_path / "w3") < 2 * 1024**2
+
+    small = b"\x00" * (900 * 1024)  # each under the per-entry floor
+    files = {f"1_a/s{i:02d}.bin": small for i in range(20)}
+    b = ingest(_zip(tmp_path / "many.zip", {"1_a/a.pdf": PDF, **files}), tmp_path / "w2")
+    kept = [f.rel_path for a in b.applicants for f in a.files]
+    assert "1_a/a.pdf" in kept and len(kept) < 4
+    assert len(b.findings) == 1 and b.findings[0].code == "DOC_UNREADABLE"
+    assert "压缩比" in b.findings[0].message and b.findings[0].found["refused"] == 21 - len(kept)
+    assert _extracted_bytes(tmp_path / "w2") < 3 * 1024**2
+
+
 def test_zip_lying_sizes(tmp_path: Path) -> None:
     """An entry whose header understates its size is refused (zipfile stops at the declared
     size and the CRC check fails; past the cap our own counter stops it), never crashes."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,32 @@ class LocalStore:
             return self.path(key).read_bytes()
         except FileNotFoundError as exc:
             raise StorageError(f"no such object: {key}") from exc
+
+    def read_bytes_nofollow(self, key: str) -> bytes:
+        """The bytes of a regular file at `key`, refusing any symbolic link on the way
+        (each component under the root is lstat'ed, the file opened with O_NOFOLLOW).
+        What the web UI serves goes through here: `path` resolves links, so a link in
+        the out folder to a file elsewhere inside it would otherwise be served."""
+        parts = [p for p in key.split("/") if p]
+        if not parts or any(p in (".", "..") for p in parts):
+            raise StorageError(f"bad key: {key!r}")
+        cur = self.root
+        for i, part in enumerate(parts):
+            cur = cur / part
+            try:
+                st = os.lstat(cur)
+            except FileNotFoundError as exc:
+                raise StorageError(f"no such object: {key}") from exc
+            if stat.S_ISLNK(st.st_mode):
+                raise StorageError(f"symbolic link refused: {key}")
+            last = i == len(parts) - 1
+            if (last and not stat.S_ISREG(st.st_mode)) or (not last and not stat.S_ISDIR(st.st_mode)):
+                raise StorageError(f"not a regular file: {key}")
+        fd = os.open(cur, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise StorageError(f"not a regular file: {key}")
+            return fh.read()
 
     def write_bytes(self, key: str, data: bytes) -> None:
         atomic_write(self.path(key), data)

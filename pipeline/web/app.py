@@ -7,16 +7,20 @@ the overlays and the reveal button.
 
 Access rules, in one place: every route needs a logged-in reviewer except the login
 page and /static; pages answer an anonymous visitor with a redirect to the login,
-everything else with 401. Every POST must come from this site (Origin/Referer) and,
-once logged in, carry the session's CSRF token. Files are served only when the report
-names them (page images and evidence crops).
+everything else with 401. Sessions are server-side rows (`db.UserSession`) named by a
+random cookie token. Every POST must come from this site (Origin/Referer, scheme
+included) and, once logged in, carry the session's CSRF token. Files are served only
+when the report names them (page images and evidence crops), and never through a
+symbolic link. A malformed report.json leaves the last good one on the pages, with a
+banner; /login works whatever the report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
+import re
+import secrets as _secrets
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -40,7 +44,15 @@ from pipeline.web.data import (
     page_views,
     top_reasons,
 )
-from pipeline.web.db import REVIEW_DECISIONS, REVIEW_WORDS, Database, User, as_utc, default_db_url
+from pipeline.web.db import (
+    REVIEW_DECISIONS,
+    REVIEW_WORDS,
+    Database,
+    User,
+    UserSession,
+    as_utc,
+    default_db_url,
+)
 from pipeline.web.export import export_csv, export_xlsx
 
 log = logging.getLogger(__name__)
@@ -50,8 +62,6 @@ COOKIE = "certriage_session"
 FILTERS = ("decision", "code", "q", "status")
 MAX_NOTE_CHARS = 2000
 DECISION_KEYS = {"a": "approve", "r": "reject", "m": "more"}
-MAX_LOGIN_FAILURES = 5
-LOGIN_WINDOW_S = 300.0
 
 
 class NotLoggedIn(Exception):
@@ -61,9 +71,10 @@ class NotLoggedIn(Exception):
 class Ctx:
     """The logged-in reviewer of a request and their session."""
 
-    def __init__(self, user: User, session: auth.Session) -> None:
+    def __init__(self, user: User, session: UserSession, token_hash: str) -> None:
         self.user = user
         self.session = session
+        self.token_hash = token_hash
 
 
 def _local_time(t: dt.datetime | None) -> str:
@@ -85,32 +96,41 @@ def _filters(params: Any) -> dict[str, str]:
 
 
 def reviewer(request: Request) -> Ctx:
-    """The logged-in reviewer, from the signed cookie; NotLoggedIn otherwise (also when
-    the user was disabled or changed their password since)."""
-    signer: auth.SessionSigner = request.app.state.signer
+    """The logged-in reviewer, from the session row the cookie's token names;
+    NotLoggedIn otherwise (also after logout, `users disable` or a password change,
+    which delete the row)."""
     db: Database = request.app.state.db
-    s = signer.loads(request.cookies.get(COOKIE))
-    if s is None:
+    token = request.cookies.get(COOKIE)
+    if not token or len(token) > 128:
         raise NotLoggedIn()
-    user = db.user(s.user_id)
-    if user is None or auth.password_version(user.password_hash) != s.pv:
+    token_hash = auth.token_digest(token)
+    found = db.session_user(token_hash)
+    if found is None:
         raise NotLoggedIn()
-    return Ctx(user, s)
+    session, user = found
+    return Ctx(user, session, token_hash)
 
 
 ReviewerCtx = Annotated[Ctx, Depends(reviewer)]
 
 
 def same_origin(request: Request) -> None:
-    """POSTs only from pages of this site: a foreign Origin/Referer is refused."""
-    host = request.headers.get("host", "")
+    """POSTs only from pages of this site: an Origin/Referer of another host, or of
+    this host under the other scheme (http://site posting to https://site), is refused."""
+    host = request.headers.get("host", "").lower()
+    scheme = request.url.scheme.lower()
+
+    def ours(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme.lower() == scheme and parts.netloc.lower() == host
+
     origin = request.headers.get("origin")
     if origin and origin != "null":
-        if urlsplit(origin).netloc != host:
+        if not ours(origin):
             raise HTTPException(403, "cross-site request refused")
         return
     referer = request.headers.get("referer")
-    if referer and urlsplit(referer).netloc != host:
+    if referer and not ours(referer):
         raise HTTPException(403, "cross-site request refused")
     if origin == "null":
         raise HTTPException(403, "cross-site request refused")
@@ -125,11 +145,11 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
     source.get()  # fail now, not on the first request, when the outputs are missing
     run_id = store.url
     db = Database(db_url or default_db_url(out_url))
-    signer = auth.SessionSigner(db.secret())
+    throttle = auth.LoginThrottle()
 
     app = FastAPI(title="certriage reviewer", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db
-    app.state.signer = signer
+    app.state.throttle = throttle
     app.state.source = source
     app.state.run_id = run_id
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -172,18 +192,15 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
                **context: Any) -> HTMLResponse:
         run = source.get()
         context.update(user=ctx.user if ctx else None, csrf=ctx.session.csrf if ctx else "",
-                       report=run.report, run_id=run_id)
+                       report=run.report, run_id=run_id, report_problem=source.problem)
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
     def set_cookie(request: Request, response: Response, value: str) -> None:
         secure = secure_cookies if secure_cookies is not None else request.url.scheme == "https"
-        response.set_cookie(COOKIE, value, max_age=signer.max_age_s, httponly=True,
+        response.set_cookie(COOKIE, value, max_age=auth.SESSION_MAX_AGE_S, httponly=True,
                             samesite="lax", secure=secure, path="/")
 
     # ------------------------------------------------------------ login
-
-    # Failed logins per user name, in this process: a few guesses, then a pause.
-    failures: dict[str, list[float]] = {}
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/queue", error: str = "") -> HTMLResponse:
@@ -194,12 +211,16 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
     def login(request: Request, name: str = Form(""), password: str = Form(""),
               next: str = Form("/queue")) -> Response:
         name = name.strip()[:64]
-        now = time.monotonic()
-        recent = [t for t in failures.get(name, []) if now - t < LOGIN_WINDOW_S]
-        if len(recent) >= MAX_LOGIN_FAILURES:
-            log.warning("login for user %r refused: too many failures", name)
-            return render(request, "login.html", None, status_code=429, next=_safe_next(next),
-                          error="登录失败次数过多，请稍后再试", no_users=False)
+        client = request.client.host if request.client else "?"
+        # Counted before the hash is checked, so parallel guesses queue up behind it.
+        wait = throttle.begin(client, name)
+        if wait > 0:
+            log.warning("login for user %r from %s refused: retry in %.0f s", name, client, wait)
+            response = render(request, "login.html", None, status_code=429, next=_safe_next(next),
+                              error=f"登录失败次数过多，请 {max(int(wait + 0.999), 1)} 秒后再试",
+                              no_users=False)
+            response.headers["Retry-After"] = str(max(int(wait + 0.999), 1))
+            return response
         user = db.user_by_name(name)
         if user is None:
             auth.dummy_verify(password)
@@ -207,19 +228,23 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
         else:
             ok = auth.verify_password(password, user.password_hash)
         if not ok or user is None:
-            failures[name] = [*recent, now]
-            log.warning("failed login for user %r", name)
+            log.warning("failed login for user %r from %s", name, client)
             return render(request, "login.html", None, status_code=401, next=_safe_next(next),
                           error="用户名或密码错误", no_users=False)
-        failures.pop(name, None)
-        session = signer.new(user.id, auth.password_version(user.password_hash))
+        throttle.succeeded(client, name)
+        if auth.needs_rehash(user.password_hash):
+            db.upgrade_hash(user.id, user.password_hash, auth.hash_password(password))
+        token = auth.new_token()
+        db.create_session(user.id, auth.token_digest(token), _secrets.token_urlsafe(24),
+                          auth.SESSION_MAX_AGE_S)
         response = RedirectResponse(_safe_next(next), status_code=303)
-        set_cookie(request, response, signer.dumps(session))
+        set_cookie(request, response, token)
         return response
 
     @app.post("/logout", dependencies=[Depends(same_origin)])
     def logout(request: Request, ctx: ReviewerCtx, csrf: str = Form("")) -> Response:
         check_csrf(ctx, csrf)
+        db.revoke_session(ctx.token_hash)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
@@ -257,6 +282,7 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
         return render(request, "queue.html", ctx, rows=rows, counts=counts, total=len(run.applicants),
                       review_counts=review_counts, done=done, codes=codes_of(run.applicants),
                       flt=flt, qs=urlencode(flt), batch_findings=batch_findings,
+                      full_number_query=bool(re.search(r"[0-9]{6}", flt.get("q", ""))),
                       saved=request.query_params.get("saved", ""),
                       saved_key=request.query_params.get("saved_key", ""))
 

@@ -1,11 +1,14 @@
-"""Passwords and sessions for the reviewers' web UI, stdlib only.
+"""Passwords, sessions and the login throttle of the reviewers' web UI, stdlib only.
 
 Passwords are hashed with scrypt (memory-hard, in `hashlib`), each with its own random
-salt, and stored as ``scrypt$n$r$p$salt$hash`` so the cost can be raised later without
-breaking old hashes. Sessions are signed cookies (HMAC-SHA256 over a small JSON
-payload): the server keeps no session table, and a cookie whose signature, age or
-password version does not check out is simply not a session. Each session carries its
-own CSRF token, which every POST must echo.
+salt, and stored as ``scrypt$n$r$p$salt$hash`` so the cost can be raised later: an
+older, cheaper hash still verifies and is replaced at the next login (`needs_rehash`).
+
+Sessions live on the server (`pipeline.web.db`): the cookie is a random token, the
+database keeps only its SHA-256, so neither a copy of the database nor any key in it
+lets anyone make a cookie, and logout, `certriage users disable` and a password change
+end a session at once. Each session carries its own CSRF token, which every POST must
+echo.
 """
 
 from __future__ import annotations
@@ -13,18 +16,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
-SCRYPT_N = 2**14
+# OWASP's scrypt recommendation (Password Storage Cheat Sheet): N=2^17, r=8, p=1,
+# 128 MiB of memory per hash. At most MAX_CONCURRENT_HASHES run at once, so a burst of
+# logins queues instead of taking the server's memory.
+SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
+MAX_CONCURRENT_HASHES = 2
 SESSION_MAX_AGE_S = 12 * 3600  # a working day; then log in again
 MIN_PASSWORD_CHARS = 8
+
+_hash_slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
 
 
 def _b64e(b: bytes) -> str:
@@ -36,8 +44,10 @@ def _b64d(s: str) -> bytes:
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=32,
-                          maxmem=256 * n * r + (1 << 20))
+    # hashlib's default maxmem (32 MiB) is below what N=2^17 needs (128*N*r bytes).
+    with _hash_slots:
+        return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=32,
+                              maxmem=129 * n * r * max(p, 1) + (1 << 20))
 
 
 def hash_password(password: str) -> str:
@@ -51,12 +61,21 @@ def verify_password(password: str, stored: str) -> bool:
     """True when `password` matches; a malformed stored hash never matches."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
+        if scheme != "scrypt" or int(n) > 2**20 or int(r) > 32 or int(p) > 16:
             return False
         got = _scrypt(password, _b64d(salt), int(n), int(r), int(p))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, MemoryError):
         return False
     return hmac.compare_digest(got, _b64d(digest))
+
+
+def needs_rehash(stored: str) -> bool:
+    """True for a hash made with a lower cost than today's (upgraded at login)."""
+    try:
+        scheme, n, r, p, *_ = stored.split("$")
+        return scheme != "scrypt" or (int(n), int(r), int(p)) < (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    except ValueError:
+        return True
 
 
 def dummy_verify(password: str) -> None:
@@ -65,50 +84,75 @@ def dummy_verify(password: str) -> None:
     _scrypt(password, b"\0" * SALT_BYTES, SCRYPT_N, SCRYPT_R, SCRYPT_P)
 
 
-def password_version(stored_hash: str) -> str:
-    """A short tag of the password hash: changing the password ends older sessions."""
-    return hashlib.sha256(stored_hash.encode("utf-8")).hexdigest()[:12]
+def new_token() -> str:
+    """A session token for the cookie: 256 random bits."""
+    return secrets.token_urlsafe(32)
 
 
-@dataclass(frozen=True)
-class Session:
-    user_id: int
-    csrf: str
-    pv: str  # password_version at login
-    iat: int  # issued at, unix seconds
+def token_digest(token: str) -> str:
+    """What the database keeps of a session token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class SessionSigner:
-    """Signs and checks the session cookie with a server secret."""
+# ---------------------------------------------------------------- login throttle
 
-    def __init__(self, secret: str, max_age_s: int = SESSION_MAX_AGE_S) -> None:
-        self._key = hashlib.sha256(b"certriage-session\0" + secret.encode("utf-8")).digest()
-        self.max_age_s = max_age_s
 
-    def _mac(self, body: str) -> str:
-        return _b64e(hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest())
+@dataclass
+class _Tries:
+    failures: int = 0
+    next_allowed: float = 0.0
+    last: float = 0.0
 
-    def new(self, user_id: int, pv: str) -> Session:
-        return Session(user_id=user_id, csrf=secrets.token_urlsafe(24), pv=pv, iat=int(time.time()))
 
-    def dumps(self, s: Session) -> str:
-        body = _b64e(json.dumps({"u": s.user_id, "c": s.csrf, "v": s.pv, "t": s.iat},
-                                separators=(",", ":")).encode("utf-8"))
-        return f"{body}.{self._mac(body)}"
+class LoginThrottle:
+    """Backoff per (client address, user name).
 
-    def loads(self, cookie: str | None) -> Session | None:
-        """The session of a cookie, or None when it is absent, forged, or too old."""
-        if not cookie or cookie.count(".") != 1:
-            return None
-        body, mac = cookie.split(".")
-        try:
-            if not hmac.compare_digest(mac, self._mac(body)):
-                return None
-            d: dict[str, Any] = json.loads(_b64d(body))
-            s = Session(user_id=int(d["u"]), csrf=str(d["c"]), pv=str(d["v"]), iat=int(d["t"]))
-        except (ValueError, KeyError, TypeError, UnicodeError):
-            return None
-        age = time.time() - s.iat
-        if age < -60 or age > self.max_age_s:
-            return None
-        return s
+    An attempt is counted as a failure under the lock *before* its password is hashed
+    (and forgiven on success), so parallel guesses cannot all slip in between a read
+    and a write of the count. After `free` failures each further one doubles the wait
+    before the next try from that client for that name (`base_s`, 2*base_s, … up to
+    `max_s`); a try during the wait is refused unchecked and counts too. Keyed on the
+    client as well, a stranger's guesses never lock the real user out from their own
+    machine; failures are forgotten after `forget_s` quiet."""
+
+    def __init__(self, free: int = 3, base_s: float = 2.0, max_s: float = 300.0,
+                 forget_s: float = 900.0, max_keys: int = 100_000) -> None:
+        self.free, self.base_s, self.max_s, self.forget_s = free, base_s, max_s, forget_s
+        self.max_keys = max_keys
+        self._lock = threading.Lock()
+        self._tries: dict[tuple[str, str], _Tries] = {}
+
+    def delay(self, failures: int) -> float:
+        if failures <= self.free:
+            return 0.0
+        return min(self.base_s * 2 ** (failures - self.free - 1), self.max_s)
+
+    def begin(self, client: str, name: str, now: float | None = None) -> float:
+        """0 when this attempt may be checked (and it is counted as a failure until
+        `succeeded`), else the seconds to wait (the attempt is refused unchecked)."""
+        now = time.monotonic() if now is None else now
+        key = (client, name)
+        with self._lock:
+            t = self._tries.get(key)
+            if t is None or now - t.last > self.forget_s:
+                if len(self._tries) >= self.max_keys:
+                    self._prune(now)
+                t = self._tries[key] = _Tries()
+            if now < t.next_allowed:  # hammering during the wait lengthens it
+                t.failures += 1
+                t.last = now
+                t.next_allowed = max(t.next_allowed, now + self.delay(t.failures))
+                return t.next_allowed - now
+            t.failures += 1
+            t.last = now
+            t.next_allowed = now + self.delay(t.failures)
+            return 0.0
+
+    def succeeded(self, client: str, name: str) -> None:
+        with self._lock:
+            self._tries.pop((client, name), None)
+
+    def _prune(self, now: float) -> None:
+        for k in [k for k, t in self._tries.items()
+                  if now - t.last > self.forget_s or now >= t.next_allowed]:
+            del self._tries[k]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 import time
@@ -33,6 +34,8 @@ from pipeline.messages import (
 from pipeline.report import DECISION_RANK, LOW_FIELD_CONFIDENCE, SEVERITY_RANK
 from pipeline.storage import StorageError, Store
 from pipeline.types import Finding
+
+log = logging.getLogger(__name__)
 
 REPORT_KEY = "report.json"
 SERVABLE_PREFIXES = ("evidence/", "pages/")
@@ -155,35 +158,104 @@ class Run:
         return str(self.report.get("profile", "")).endswith("org-filing")
 
 
+class ReportUnreadable(ValueError):
+    """report.json is not a report the UI can show (bad JSON, wrong shape)."""
+
+
+def load_run(data: bytes, digest: str) -> Run:
+    """A Run from report.json bytes, checked by building every view the pages build,
+    so a malformed report fails here (and is not swapped in) rather than in a route."""
+    try:
+        report = json.loads(data)
+        if not isinstance(report, dict):
+            raise TypeError("the top level is not an object")
+        apps = report.get("applicants") or []
+        if not isinstance(apps, list) or not all(isinstance(a, dict) and isinstance(a.get("key"), str)
+                                                  for a in apps):
+            raise TypeError("applicants is not a list of objects with a key")
+        if not isinstance(report.get("findings") or [], list):
+            raise TypeError("findings is not a list")
+        run = Run.from_report(report, digest)
+        if len(run.by_key) != len(apps):
+            raise ValueError("two applicants share a key")
+        codes_of(run.applicants)
+        for a in run.applicants:
+            top_reasons(a)
+            matches(a, "", "", "x", "", {})
+            findings = finding_views(a, run)
+            page_views(a, [f["raw"] for f in findings])
+            doc_views(a, Secrets())
+            comparison(a, run.is_org, Secrets())
+            mask_id(str((a.get("identity") or {}).get("id_number") or ""))
+            for k in ("risk", "confidence"):
+                if not isinstance(a.get(k), int | float | None) or isinstance(a.get(k), bool):
+                    raise TypeError(f"{k} of {a['key']} is not a number")
+    except Exception as exc:  # any defect of the file's content: report it, never raise it
+        raise ReportUnreadable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+    return run
+
+
 class RunSource:
-    """The report of one out dir/URL, re-read when it changes (at most every reload_s)."""
+    """The report of one out dir/URL, re-read when it changes (at most every reload_s).
+
+    A changed report is checked before it replaces the one being served: a malformed
+    one (a run still writing, a hand edit) leaves the last good report in place and
+    sets `problem`, which the pages show as a banner. Before any good report was read
+    the pages get an empty run and the same banner; /login keeps working."""
 
     def __init__(self, store: Store, reload_s: float = 30.0) -> None:
         self.store = store
         self.reload_s = reload_s
         self._lock = threading.Lock()
         self._run: Run | None = None
+        self._bad_digest: str | None = None
         self._checked = 0.0
+        self.problem: str | None = None
 
     def get(self) -> Run:
         with self._lock:
             now = time.monotonic()
-            if self._run is None or now - self._checked > self.reload_s:
-                data = self.store.read_bytes(REPORT_KEY)
-                digest = hashlib.sha256(data).hexdigest()
-                if self._run is None or digest != self._run.digest:
-                    self._run = Run.from_report(json.loads(data), digest)
+            if (self._run is None and self._bad_digest is None) or now - self._checked > self.reload_s:
                 self._checked = now
-            return self._run
+                self._reload()
+            return self._run or Run(report={}, digest="")
+
+    def _reload(self) -> None:
+        try:
+            data = self.store.read_bytes(REPORT_KEY)
+        except (StorageError, OSError) as exc:
+            if self._run is None and self._bad_digest is None:
+                raise
+            self.problem = f"report.json 无法读取（{exc}），页面显示的是上一份可读的报告"
+            return
+        digest = hashlib.sha256(data).hexdigest()
+        if (self._run is not None and digest == self._run.digest) or digest == self._bad_digest:
+            if self._run is not None and digest == self._run.digest:
+                self.problem = None
+            return
+        try:
+            self._run = load_run(data, digest)
+            self._bad_digest = None
+            self.problem = None
+        except ReportUnreadable as exc:
+            self._bad_digest = digest
+            self.problem = (f"report.json 已更新但无法读取（{exc}），页面仍显示上一份可读的报告"
+                            if self._run is not None else
+                            f"report.json 无法读取（{exc}），暂无可显示的结果")
+            log.warning("report.json of %s is unreadable, keeping the last good one: %s",
+                        self.store.url, exc)
 
     def read_file(self, run: Run, key: str) -> bytes | None:
-        """The bytes of a page image or evidence crop the report names, else None."""
+        """The bytes of a page image or evidence crop the report names, else None.
+        A local store is read without following any symbolic link (a link inside the
+        out folder could point at the reviews database or anything else)."""
         k = safe_key(key)
         if k is None or k not in run.files:
             return None
+        read = getattr(self.store, "read_bytes_nofollow", None) or self.store.read_bytes
         try:
-            return self.store.read_bytes(k)
-        except StorageError:
+            return read(k)
+        except (StorageError, OSError):
             return None
 
 
@@ -202,7 +274,8 @@ def codes_of(apps: Iterable[dict[str, Any]]) -> list[str]:
 
 def matches(a: dict[str, Any], decision: str, code: str, q: str, status: str,
             reviewed: dict[str, Any]) -> bool:
-    """The queue filters: pipeline decision, finding code, name/ID/key search, and
+    """The queue filters: pipeline decision, finding code, a search in the name, the
+    folder and the masked ID number (as shown), and
     whether a reviewer has decided yet (status: pending, done, or a review decision)."""
     if decision and a.get("decision") != decision:
         return False
@@ -219,7 +292,10 @@ def matches(a: dict[str, Any], decision: str, code: str, q: str, status: str,
     if q:
         q = q.strip().upper()
         ident = a.get("identity") or {}
-        hay = [str(a.get("key", "")), str(ident.get("name") or ""), str(ident.get("id_number") or "")]
+        # Only what the queue shows: a full ID number must not be testable here, or
+        # guessing the hidden middle digits would reveal it without a logged reveal.
+        hay = [str(a.get("key", "")), str(ident.get("name") or ""),
+               mask_id(str(ident.get("id_number") or ""))]
         if not any(q in h.upper() for h in hay):
             return False
     return True

@@ -1,6 +1,10 @@
-"""The reviewers' database: users, decisions and the reveal log (SQLAlchemy 2).
+"""The reviewers' database: users, sessions, decisions and the reveal log (SQLAlchemy 2).
 
-SQLite next to the run's outputs by default, any SQLAlchemy URL with ``--db`` (e.g.
+By default a SQLite file in the user's data folder (``$CERTRIAGE_DATA_DIR``, else
+``$XDG_DATA_HOME/certriage`` or ``~/.local/share/certriage``), one per run, named by a
+hash of the run's out URL: never inside the out folder, which gets handed on and
+served, since the database holds password hashes and session digests. The file is
+created with mode 0600 (its folder 0700). Any SQLAlchemy URL with ``--db`` (e.g.
 ``postgresql+psycopg://…``). Decisions are append-only: a reviewer who changes their
 mind adds a row, and the latest row per applicant is the current decision, so the
 history (who, when, what the pipeline said, whether the reviewer overrode it) is the
@@ -11,7 +15,8 @@ to, so one database may serve several runs.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
+import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     func,
     select,
@@ -44,6 +50,7 @@ REVIEW_DECISIONS = ("approve", "reject", "more")
 AGREES_WITH = {"approve": "pass", "reject": "reject", "more": "review"}
 REVIEW_WORDS = {"approve": "通过", "reject": "不通过", "more": "补充材料"}
 DEFAULT_SQLITE_NAME = "reviews.sqlite3"
+LEGACY_SETTINGS = ("session_secret",)  # the old cookie-signing key: removed on open
 
 
 def utcnow() -> dt.datetime:
@@ -116,15 +123,74 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-def default_db_url(out_url: str) -> str:
-    """SQLite beside a local run's outputs; for object storage (nothing local to sit
-    beside) a file in the current folder, since decisions carry their run anyway."""
+class UserSession(Base):
+    """A login: the SHA-256 of the cookie's random token (never the token), the CSRF
+    token its pages carry, and when it ends. Deleting the row ends the session."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    csrf: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+def data_dir() -> Path:
+    """Where default databases live: $CERTRIAGE_DATA_DIR, else the XDG data folder."""
+    env = os.environ.get("CERTRIAGE_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "certriage"
+
+
+def run_url(out_url: str) -> str:
+    """The canonical name of a run's outputs: a local folder resolved, a URL as given."""
     from pipeline.storage import scheme_of
 
     if scheme_of(out_url) == "file":
         folder = out_url[len("file://"):] if out_url.startswith("file://") else out_url
-        return f"sqlite:///{Path(folder).resolve() / DEFAULT_SQLITE_NAME}"
-    return f"sqlite:///{Path.cwd().resolve() / ('certriage-' + DEFAULT_SQLITE_NAME)}"
+        return str(Path(folder).expanduser().resolve())
+    return out_url.rstrip("/") + "/"
+
+
+def default_db_url(out_url: str) -> str:
+    """The run's own SQLite file in `data_dir()`, named by a hash of its out URL, so
+    `serve` and `users` find the same one and it is never inside the out folder."""
+    tag = hashlib.sha256(run_url(out_url).encode("utf-8")).hexdigest()[:16]
+    return f"sqlite:///{data_dir().resolve() / f'reviews-{tag}.sqlite3'}"
+
+
+def legacy_db_path(out_url: str) -> Path | None:
+    """An old default database inside a local out folder (before it moved out), if any."""
+    from pipeline.storage import scheme_of
+
+    if scheme_of(out_url) != "file":
+        return None
+    p = Path(run_url(out_url)) / DEFAULT_SQLITE_NAME
+    return p if p.exists() else None
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite:/// URL (None for memory or another database)."""
+    if not url.startswith("sqlite") or ":memory:" in url or ":///" not in url:
+        return None
+    rest = url.split(":///", 1)[1].split("?", 1)[0]
+    return Path(rest) if rest else None
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file (and its folder, if new) readable by its owner only
+    before SQLite opens it; an existing file is narrowed to 0600 too."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if p.exists() and (p.stat().st_mode & 0o077):
+            os.chmod(p, 0o600)
 
 
 class Database:
@@ -133,6 +199,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         kwargs: dict = {}
+        path = sqlite_path(url)
+        if path is not None:
+            _private_file(path)
         if url.startswith("sqlite"):
             # The web server answers from a thread pool.
             kwargs["connect_args"] = {"check_same_thread": False}
@@ -141,6 +210,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        with self.session() as s:  # a signing key from before server-side sessions
+            s.execute(delete(Setting).where(Setting.key.in_(LEGACY_SETTINGS)))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -149,17 +220,9 @@ class Database:
 
     # ------------------------------------------------------------- settings, users
 
-    def secret(self) -> str:
-        """The session-signing secret, made on first use and kept in the database so
-        sessions survive a restart."""
-        with self.session() as s:
-            row = s.get(Setting, "session_secret")
-            if row is None:
-                row = Setting(key="session_secret", value=secrets.token_urlsafe(48))
-                s.add(row)
-            return row.value
-
     def add_user(self, name: str, password_hash: str, replace: bool = False) -> User:
+        """A new reviewer, or with `replace` a new password (and enabled again) for an
+        existing one: their open sessions end."""
         with self.session() as s:
             user = s.scalar(select(User).where(User.name == name))
             if user is not None:
@@ -167,11 +230,30 @@ class Database:
                     raise ValueError(f"user {name!r} exists (use --update to set a new password)")
                 user.password_hash = password_hash
                 user.active = True
+                s.execute(delete(UserSession).where(UserSession.user_id == user.id))
             else:
                 user = User(name=name, password_hash=password_hash)
                 s.add(user)
             s.flush()
             return user
+
+    def disable_user(self, name: str) -> bool:
+        """Disable a reviewer and end their sessions; False when there is no such user."""
+        with self.session() as s:
+            user = s.scalar(select(User).where(User.name == name))
+            if user is None:
+                return False
+            user.active = False
+            s.execute(delete(UserSession).where(UserSession.user_id == user.id))
+            return True
+
+    def upgrade_hash(self, user_id: int, old_hash: str, new_hash: str) -> None:
+        """The same password under a stronger hash (at login): sessions stay, and a
+        password changed meanwhile is not overwritten."""
+        with self.session() as s:
+            user = s.get(User, user_id)
+            if user is not None and user.password_hash == old_hash:
+                user.password_hash = new_hash
 
     def user_by_name(self, name: str) -> User | None:
         with self.session() as s:
@@ -189,6 +271,38 @@ class Database:
     def count_users(self) -> int:
         with self.session() as s:
             return int(s.scalar(select(func.count(User.id))) or 0)
+
+    # ------------------------------------------------------------- sessions
+
+    def create_session(self, user_id: int, token_hash: str, csrf: str, max_age_s: int) -> UserSession:
+        now = utcnow()
+        with self.session() as s:
+            s.execute(delete(UserSession).where(UserSession.expires_at < now))
+            row = UserSession(token_hash=token_hash, user_id=user_id, csrf=csrf, created_at=now,
+                              expires_at=now + dt.timedelta(seconds=max_age_s))
+            s.add(row)
+            s.flush()
+            return row
+
+    def session_user(self, token_hash: str) -> tuple[UserSession, User] | None:
+        """The live session of a token digest and its (active) user, else None."""
+        with self.session() as s:
+            row = s.scalar(select(UserSession).where(UserSession.token_hash == token_hash))
+            if row is None or as_utc(row.expires_at) <= utcnow():
+                return None
+            user = s.get(User, row.user_id)
+            if user is None or not user.active:
+                return None
+            return row, user
+
+    def revoke_session(self, token_hash: str) -> None:
+        with self.session() as s:
+            s.execute(delete(UserSession).where(UserSession.token_hash == token_hash))
+
+    def count_sessions(self, user_id: int) -> int:
+        with self.session() as s:
+            return int(s.scalar(select(func.count(UserSession.id))
+                                .where(UserSession.user_id == user_id)) or 0)
 
     # ------------------------------------------------------------- decisions
 
