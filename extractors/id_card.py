@@ -24,7 +24,8 @@ from pipeline.types import Document, FieldValue
 SPECS = (
     Spec("name", NAME, "name"),
     Spec("gender", GENDER, "gender"),
-    Spec("ethnicity", ETHNICITY, "ethnicity"),
+    # anywhere: a row read as one box, 性别女民族汉, holds the label in its middle
+    Spec("ethnicity", ETHNICITY, "ethnicity", anywhere=True),
     Spec("birth_date", BIRTH, "date"),
     Spec("address", ADDRESS, "address", multiline=True),
     Spec("id_number", ID_NUMBER, "id"),
