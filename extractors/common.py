@@ -228,3 +228,17 @@ def last_date_line(lay: DocLayout, exclude: Sequence[str] = ()) -> FieldValue | 
     if best is None:
         return None
     return field_value(best[3], [best[5]], best[4])
+
+
+def lost_head(lay: DocLayout, tail: str, kind: str, quality: float = 0.7) -> FieldValue | None:
+    """A letter-spaced label whose lone first character OCR dropped (姓 of `姓  名`): the
+    box of its second character and the value remains, `名唐胜琛`, `别男`. Only a whole
+    line that converts to a valid value of `kind` counts, at a lower confidence."""
+    for ln in lay.lines:
+        m = re.fullmatch(rf"{tail}\s*:?\s*(\S+)", ln.text)
+        if not m:
+            continue
+        got = CONVERTERS[kind](m.group(1))
+        if got is not None and got[1] >= 1.0:
+            return field_value(got[0], [ln], quality)
+    return None

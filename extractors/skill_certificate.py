@@ -14,6 +14,7 @@ from extractors.common import (
     NAME,
     Spec,
     id_anywhere,
+    lost_head,
     put,
     read_fields,
     stop_pattern,
@@ -69,6 +70,10 @@ def extract(doc: Document) -> dict[str, FieldValue]:
     fields.update(_occupation(lay, stop))
     if "id_number" not in fields or fields["id_number"].confidence < 0.5:
         put(fields, "id_number", id_anywhere(lay))
+    if "name" not in fields:
+        put(fields, "name", lost_head(lay, "名", "name"))
+    if "gender" not in fields:
+        put(fields, "gender", lost_head(lay, "别", "gender"))
     if "issuer" not in fields and lay.seal_texts:
         fields["issuer"] = field_value(lay.seal_texts[0], [], 0.5)  # the line under the seal was not read
     if "skill_level" not in fields:

@@ -14,6 +14,7 @@ from extractors.common import (
     NAME,
     Spec,
     id_anywhere,
+    lost_head,
     put,
     read_fields,
 )
@@ -56,8 +57,16 @@ def extract(doc: Document) -> dict[str, FieldValue]:
     fields = read_fields(lay, SPECS, OTHER)
     if "specialty" not in fields:
         fields.update(_specialty_by_row(lay))
+    if "specialty" not in fields:
+        hit = next((ln for ln in lay.lines if re.fullmatch(r"业[\u4e00-\u9fff]{2,10}", ln.text)), None)
+        if hit is not None:  # 专 of `专  业` lost: `业会计`
+            fields["specialty"] = field_value(hit.text[1:], [hit], 0.6)
     if "id_number" not in fields or fields["id_number"].confidence < 0.5:
         put(fields, "id_number", id_anywhere(lay))
+    if "name" not in fields:
+        put(fields, "name", lost_head(lay, "名", "name"))
+    if "gender" not in fields:
+        put(fields, "gender", lost_head(lay, "别", "gender"))
     name = fields.get("title_name")
     lvl_text = fields.get("title_level")
     level = nz.title_level(str(lvl_text.value) if lvl_text else None, str(name.value) if name else None)
