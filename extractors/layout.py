@@ -94,6 +94,8 @@ SPACED_LABEL_HEADS = frozenset(
 MARK = re.compile(r"^[(\[]?(?:盖章|签字|签章|公章|签名|印章|盖公章|单位盖章|签字盖章)[)\]]?")
 # Check boxes and other symbols OCR reads in the gap of a letter-spaced label (姓☑名).
 _SYMBOL_IN_WORD = re.compile(r"(?<=[\u4e00-\u9fff])[\u2190-\u2bff]+(?=[\u4e00-\u9fff])")
+# A space OCR puts before or inside a bracket of a label: 申报职业 (工种) -> 申报职业(工种).
+_SPACE_AT_BRACKET = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=\()|(?<=\()\s+|\s+(?=\))")
 
 
 def _compile(labels: Iterable[str]) -> re.Pattern[str]:
@@ -108,7 +110,7 @@ class DocLayout:
         self.lines: list[Line] = []
         for r, t in enumerate(doc.texts):
             for ln in t.lines:
-                text = _SYMBOL_IN_WORD.sub("", normalize_text(ln.text))  # text-layer lines come unnormalised
+                text = _SPACE_AT_BRACKET.sub("", _SYMBOL_IN_WORD.sub("", normalize_text(ln.text)))  # text-layer lines come unnormalised
                 if not text:
                     continue
                 self.lines.append(Line(text, float(ln.confidence), tuple(ln.bbox), t.page, r, len(self.lines),
