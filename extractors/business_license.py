@@ -12,8 +12,8 @@ from extractors.layout import DocLayout, field_value
 from pipeline.types import Document, FieldValue
 
 SPECS = (
-    Spec("org_name", ["名称", "单位名称", "名(?=$|:)"], "org"),
-    Spec("org_type", ["类型", "单位类型"], "org"),
+    Spec("org_name", ["名称", "单位名称", "机构名称", "组织名称", "名(?=$|:)"], "org"),
+    Spec("org_type", ["类型", "单位类型", "机构类型", "组织类型"], "org"),
     Spec("legal_representative", ["法定代表人", "负责人", "法人代表"], "name"),
     Spec("established_date", ["成立日期", "注册日期", "登记日期"], "date"),
 )

@@ -133,9 +133,11 @@ class DocLayout:
                         or not (tail.match(b.text) or a.text + b.text[:1] in SPACED_LABEL_HEADS)):
                     continue
                 gap = b.bbox[0] - a.bbox[2]
-                # a box holding the second character and the value may overlap the first
+                # a box holding the second character and the value may overlap the first;
+                # a known label word may be spread over the whole label column (名    称)
+                head = a.text + b.text[:1] in SPACED_LABEL_HEADS
                 lo = -0.6 if len(b.text) > 1 else -0.2
-                if lo * a.h <= gap <= 3 * a.h:
+                if lo * a.h <= gap <= (8 if head else 3) * a.h:
                     a.text += b.text
                     a.bbox = (a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3]))
                     a.conf = min(a.conf, b.conf)
