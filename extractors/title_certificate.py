@@ -78,9 +78,19 @@ def extract(doc: Document) -> dict[str, FieldValue]:
         # Not printed (or unreadable): derived from the title's name, so no box of its own.
         fields["title_level"] = field_value(level, [], 0.8 * name.confidence)
     if "issuer" not in fields:
+        # 经…职称评审委员会评审通过，<issuer>核准: the committee only reviewed; the body
+        # that approved (and seals) issued the certificate.
+        hit = lay.prose().search(rf"(?:通过|审定)\s*[,，]?\s*([{nz.CJK}]{{4,30}}?(?:厅|局|部|委员会|办公室))\s*(?:核准|批准|颁发)")
+        if hit is not None:
+            fields["issuer"] = field_value(hit.text, hit.lines, 0.9)
+    if "issuer" not in fields:
         for ln in lay.lines:
+            if re.match(r"经.*评审", ln.text):
+                continue  # the reviewing committee, not the issuer
             found = [o for o in orgs(ln.text) if re.search(r"(厅|局|委员会|办公室)$", o)]
             if found:
                 fields["issuer"] = field_value(found[0], [ln], 0.8)
                 break
+    if "issuer" not in fields and lay.seal_texts:
+        fields["issuer"] = field_value(lay.seal_texts[0], [], 0.5)
     return fields

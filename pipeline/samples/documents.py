@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from pipeline.samples.layout import A4, BLACK, Color, Layout, SealOp, to_image, wrap
+from pipeline.samples.layout import A4, BLACK, Color, Layout, SealOp, TextOp, to_image, wrap
 from pipeline.samples.people import (
     REFERENCE_DATE,
     SKILL_LEVEL_NAMES,
@@ -335,9 +335,11 @@ def build_doc(doc_type: str, p: Person, rng: random.Random, profile: str = "gene
         if v == "推荐函":
             dept = rng.choice(("广东省食品行业协会", "广东省家庭服务业协会", "广东省机械工程学会",
                                "广东省电子信息行业协会"))
-            return DocSpec("application_letter", {"org_name": dept, "issue_date": iso(when)}, SealSpec(dept),
-                           variant=v, extra={"subject_org": org.name, "uscc": org.uscc,
-                                             "occupations": list(p.occupations)})
+            # The notices' template (seed 002, 附件7): a department recommends the applying
+            # organisation, which the letter is about; the department signs and seals it.
+            return DocSpec("application_letter", {"org_name": org.name, "uscc": org.uscc, "issue_date": iso(when)},
+                           SealSpec(dept), variant=v, extra={"subject_org": org.name, "uscc": org.uscc, "dept": dept,
+                                                             "occupations": list(p.occupations)})
         return DocSpec("application_letter", {"org_name": org.name, "issue_date": iso(when)}, SealSpec(org.name),
                        variant=v, extra={"occupations": list(p.occupations), "rep": org.legal_representative})
     if doc_type == "photo":
@@ -474,6 +476,8 @@ def _kv_lines(lay: Layout, x: float, y: float, rows: list[tuple[str, str]], size
 def _skill(s: DocSpec) -> list[Layout]:
     f = s.fields
     lvl = SKILL_LEVEL_NAMES[int(f["skill_level"])]
+    if s.variant != "new" and style(s).get("booklet"):
+        return _skill_booklet(s)
     if s.variant == "new":
         w, h = A4
         lay = Layout(w, h, _pattern(w, h, (200, 170, 90), 31))
@@ -520,6 +524,8 @@ def _skill(s: DocSpec) -> list[Layout]:
 
 def _title(s: DocSpec) -> list[Layout]:
     f = s.fields
+    if style(s).get("approved"):
+        return _title_approved(s)
     w, h = 2000, 1380
     lay = Layout(w, h, _pattern(w, h, (160, 60, 60), 41))
     lay.line(w / 2, 40, w / 2, h - 40, 3, (150, 150, 150))
@@ -587,8 +593,10 @@ def _work_cert(s: DocSpec) -> list[Layout]:
         y = lay.para(200, y + 40, w - 400, f"备注：此证明仅作参加{year}年广东劳动学会职业技能等级认定内部质量督导员培训凭证，"
                      "不作其他用途。本单位对此证明真实性负责。", 36, 68)
     else:
+        years = {"full": f"至今已满{f['work_years']}年", "did": f"从事相关工作{f['work_years']}年"}.get(
+            style(s).get("years_wording", ""), f"累计工作 {f['work_years']} 年")
         body = (f"兹证明 {f['name']} 同志（身份证号：{f['id_number']}），自{st.year}年{st.month}月起在我单位"
-                f"{f['department']}工作，现任{f['position']}，从事职业技能培训与评价相关工作，累计工作 {f['work_years']} 年。"
+                f"{f['department']}工作，现任{f['position']}，从事职业技能培训与评价相关工作，{years}。"
                 "该同志工作认真负责，遵纪守法，无违法违纪记录。")
         y = lay.para(200, 520, w - 400, body, 38, 72)
         y = lay.para(200, y + 20, w - 400, "特此证明。", 38, 72)
@@ -660,7 +668,7 @@ class _Form:
                 lay.text(x + cw / 2, yy, p, sz, "sans", "ms")
                 yy += sz * 1.35
         elif kind == "V":
-            lines = wrap(text, cw - 28, sz) or [""]
+            lines = [ln for part in text.split("\n") for ln in (wrap(part, cw - 28, sz) or [""])] or [""]
             total = len(lines) * sz * 1.35
             yy = y + ch / 2 - total / 2 + sz
             for ln in lines:
@@ -749,7 +757,11 @@ def _rec_form(s: DocSpec) -> list[Layout]:
         lvl = e["level"]
         form.row(R * 1.3, [(1, "所在地区", "L"), (2.3, e["city"], "V"), (1, "职业资格\n证书", "L"),
                            (1.3, f"{f['occupations'][0]}{lvl[0]}/{lvl[1]}", "V")])
-        form.row(R, [(1, "申报考评\n职业工种", "L"), (4.6, "、".join(f["occupations"]), "V")])
+        st = style(s)
+        occ_label = "申报考评职\n业工种" if st.get("wrapped_label") else "申报考评\n职业工种"
+        occ_text = ("\n" if st.get("one_per_line") else "、").join(f["occupations"])
+        form.row(max(R, 40 + 45 * len(f["occupations"])) if st.get("one_per_line") else R,
+                 [(1, occ_label, "L"), (4.6, occ_text, "V")])
         form.row(form.auto_para_height(0.8, f["work_summary"], 520), [(1, "工\n作\n简\n介", "L"), (4.6, f["work_summary"], "P")])
         form.row(330, [(1, "承\n诺\n声\n明", "L"), (4.6, "本人参加培训前认真阅读相关文件规定，郑重承诺所填写信息及提供的资料真实有效，"
                        "符合考评员申报条件，知晓培训考核方式、资格审核及相关要求，如提供虚假资料，所有不利后果由本人承担。", "P")])
@@ -823,9 +835,16 @@ def _license(s: DocSpec) -> list[Layout]:
                 ("宗旨和业务范围", "开展职业技能培训，提高劳动者职业技能；开展" + "、".join(e["occupations"]) + "等职业的培训与评价。")]
         right = [("开办资金", f"{e['capital']}万元"), ("成立日期", cn_date(f["established_date"])),
                  ("有 效 期", f"{est.year}年{est.month}月{est.day}日至长期"), ("住        所", f["address"])]
+    if style(s).get("spread_labels"):  # 名    称 spread over the whole label column, as on the printed licence
+        rows = [(k.replace("        ", "").replace(" ", ""), v) for k, v in rows]
+        right = [(k.replace("        ", "").replace(" ", ""), v) for k, v in right]
     y = 640
     for k, v in rows:
-        lay.text(560, y, k, 36, "serif")
+        if style(s).get("spread_labels") and len(k) == 2:
+            lay.text(560, y, k[0], 36, "serif")
+            lay.text(760, y, k[1], 36, "serif")
+        else:
+            lay.text(560, y, k, 36, "serif")
         lines = wrap(v, 620, 36)
         for ln in lines:
             lay.text(800, y, ln, 36, "serif")
@@ -833,7 +852,11 @@ def _license(s: DocSpec) -> list[Layout]:
         y += 30
     y = 640
     for k, v in right:
-        lay.text(1460, y, k, 36, "serif")
+        if style(s).get("spread_labels") and len(k) == 2:
+            lay.text(1460, y, k[0], 36, "serif")
+            lay.text(1610, y, k[1], 36, "serif")
+        else:
+            lay.text(1460, y, k, 36, "serif")
         for ln in wrap(v, 560, 36):
             lay.text(1660, y, ln, 36, "serif")
             y += 60
@@ -872,7 +895,8 @@ def _app_letter(s: DocSpec) -> list[Layout]:
             y = lay.para(200, y, w - 400, it, 36, 68) + 10
         lay.text(200, y + 60, f"法定代表人（签字）：{e.get('rep', '')}", 36)
         y += 120
-    _letter_sign(lay, y + 220, f["org_name"], f["issue_date"], s.seal, f["org_name"] + "letter")
+    signer = e.get("dept", f["org_name"])
+    _letter_sign(lay, y + 220, signer, f["issue_date"], s.seal, signer + "letter")
     return [lay]
 
 
@@ -935,6 +959,11 @@ def render_layouts(spec: DocSpec) -> list[Layout]:
         from pipeline.samples.forgery import edit_layouts
 
         layouts = edit_layouts(spec, layouts)
+    if style(spec).get("traditional"):
+        for lay in layouts:
+            for op in lay.ops:
+                if isinstance(op, TextOp):
+                    op.text = traditional(op.text)
     return layouts
 
 
@@ -960,3 +989,138 @@ def render_document(doc_type: str, person: Person, rng: random.Random, profile: 
                     variant: str | None = None) -> Image.Image:
     """First page of one freshly built document for `person`, clean (no degradation)."""
     return render_pages(build_doc(doc_type, person, rng, profile, variant))[0]
+
+
+# ---------------------------------------------------------------- variety (issue 10)
+# With a batch's variety on, each document draws a style (`draw_style`, from its own rng):
+# the label wordings and layouts of the notices' real forms and of other issuers'
+# certificates, values wrapped over lines, and text a font makes the recogniser read as
+# traditional characters. A style never changes what a document says (its truth fields).
+
+
+def style(spec: DocSpec) -> dict[str, Any]:
+    return spec.extra.get("style") or {}
+
+
+def draw_style(spec: DocSpec, rng: random.Random) -> dict[str, Any]:
+    """The drawing variant of one document; also fits the truth to what the variant
+    prints (the booklet prints one name under 职业(工种): occupation and 工种 alike)."""
+    st: dict[str, Any] = {"traditional": rng.random() < 0.25}
+    t = spec.doc_type
+    if t == "skill_certificate" and spec.variant == "old":
+        st["booklet"] = rng.random() < 0.7
+        if st["booklet"]:
+            spec.fields["job_type"] = spec.fields["occupation"]
+            if spec.fields.get("birth_date"):
+                spec.fields["birth_date"] = spec.fields["birth_date"][:7]  # printed as 出生年月
+    elif t == "title_certificate":
+        st["approved"] = rng.random() < 0.7
+        if st["approved"]:
+            spec.fields.pop("birth_date", None)  # printed to the month only, as 出生年月
+    elif t == "recommendation_form":
+        st["wrapped_label"] = rng.random() < 0.6
+        st["one_per_line"] = rng.random() < 0.5
+    elif t == "business_license":
+        st["spread_labels"] = rng.random() < 0.6
+    elif t == "work_certificate":
+        st["years_wording"] = rng.choice(("full", "did", ""))
+    return st
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def traditional(text: str) -> str:
+    """Text as a font whose glyphs OCR reads as traditional (學/橋/東): each character
+    its traditional form where reading it back to simplified gives the same character
+    (never a name the normaliser would keep changed: 於, 乾)."""
+    from models.ocr import to_simplified
+
+    out = []
+    for c in text:
+        t = _s2t().convert(c)
+        out.append(t if len(t) == 1 and to_simplified(t) == c else c)
+    conv = "".join(out)
+    return conv if to_simplified(conv) == text else text
+
+
+def _spaced(lay: Layout, x: float, y: float, label: str, size: int, gap: float, style_: str = "serif") -> None:
+    """A two-character label letter-spaced over its column (姓      名)."""
+    lay.text(x, y, label[0], size, style_)
+    lay.text(x + gap, y, label[1], size, style_)
+
+
+def _skill_booklet(s: DocSpec) -> list[Layout]:
+    """The older 职业资格证书 as many provinces printed it: holder left (姓 名 spread, the
+    value close to the second character), entries right under 职业(工种)及等级, the
+    issuing body on the line under 发证机关(盖章)."""
+    f = s.fields
+    lvl = SKILL_LEVEL_NAMES[int(f["skill_level"])]
+    w, h = 2000, 1380
+    lay = Layout(w, h, _pattern(w, h, (120, 150, 110), 32))
+    lay.line(w / 2, 40, w / 2, h - 40, 3, (150, 150, 150))
+    rng = random.Random(f["certificate_number"])
+    x, y, gap = 160, 520, 110
+    b = parse(f["birth_date"]) if f.get("birth_date") else None
+    _spaced(lay, x, y, "姓名", 40, gap)
+    lay.text(x + gap + 44, y, f["name"], 40, "serif")
+    _spaced(lay, x, y + 90, "性别", 40, gap)
+    lay.text(x + gap + 44, y + 90, f.get("gender", ""), 40, "serif")
+    lay.text(x, y + 180, f"出生年月{b.year}年{b.month}月" if b else "", 40, "serif")
+    lay.text(x, y + 270, f"身份证号{f['id_number']}", 40, "serif")
+    if s.extra.get("photo_seed") is not None:
+        lay.image(w / 4 + 60, 120, photo_image(int(s.extra["photo_seed"])), 200, 291)
+    lay.text(w * 3 / 4, 150, "职业资格证书", 52, "serif", "ms", bold=True)
+    x, y = w / 2 + 120, 260
+    lay.text(x, y, "职业(工种)及等级：", 40, "serif")
+    lay.text(x + 60, y + 80, f["occupation"], 42, "serif")
+    lay.text(x + 60, y + 160, f"国家职业资格{lvl[0]}({lvl[1][:2] if len(lvl[1]) > 2 else lvl[1]})", 40, "serif")
+    lay.text(x, y + 260, f"理论知识考试成绩：{rng.randint(60, 95)}", 38, "serif")
+    lay.text(x, y + 340, f"操作技能考核成绩：{rng.randint(60, 95)}", 38, "serif")
+    lay.text(x, y + 420, f"证书编号：{f['certificate_number']}", 38, "serif")
+    lay.text(x, y + 500, f"发证日期：{cn_date(f['issue_date'])}", 38, "serif")
+    lay.text(x, y + 600, "发证机关(盖章)", 38, "serif")
+    lay.text(x + 20, y + 680, f["issuer"], 40, "serif")
+    if s.seal:
+        lay.seal(x + 520, y + 600, 150, s.seal.org_name, rng, s.seal.color)
+    return [lay]
+
+
+def _title_approved(s: DocSpec) -> list[Layout]:
+    """A 专业技术资格证书 that states its approval in a sentence (经…职称评审委员会评审通过，
+    …核准) above its entries, with spread labels and the issuer under 发证机关(盖章)."""
+    f, e = s.fields, s.extra
+    w, h = 2000, 1380
+    lay = Layout(w, h, _pattern(w, h, (160, 60, 60), 41))
+    lay.line(w / 2, 40, w / 2, h - 40, 3, (150, 150, 150))
+    x, y, gap = 160, 560, 120
+    _spaced(lay, x, y, "姓名", 40, gap)
+    lay.text(x + gap + 44, y, f["name"], 40, "serif")
+    _spaced(lay, x, y + 100, "性别", 40, gap)
+    lay.text(x + gap + 44, y + 100, f.get("gender", ""), 40, "serif")
+    lay.text(x, y + 200, f"身份证号{f['id_number']}", 40, "serif")
+    lay.text(x, y + 300, f"工作单位{e.get('employer', '')}", 40, "serif")
+    lay.text(w * 3 / 4, 150, "专业技术资格证书", 56, "serif", "ms", bold=True)
+    x, y = w / 2 + 110, 270
+    province = f["issuer"][:3]
+    lay.text(x, y, f"经{province}{f['specialty']}{f['title_level'].replace('副高级', '高级')}职称评审委员会", 38, "serif")
+    lay.text(x, y + 66, f"评审通过，{f['issuer']}核准，", 38, "serif")
+    lay.text(x, y + 132, f"{f['name']}同志具备{f['title_name']}资格。", 38, "serif")
+    y += 230
+    lay.text(x, y, f"资格名称{f['title_name']}", 40, "serif")
+    _spaced(lay, x, y + 90, "专业", 40, gap)
+    lay.text(x + gap + 44, y + 90, f["specialty"], 40, "serif")
+    _spaced(lay, x, y + 180, "级别", 40, gap)
+    lay.text(x + gap + 44, y + 180, f["title_level"], 40, "serif")
+    lay.text(x, y + 270, f"证书编号{f['certificate_number']}", 40, "serif")
+    lay.text(x, y + 360, f"发证日期{cn_date(f['issue_date'])}", 40, "serif")
+    lay.text(x, y + 470, "发证机关(盖章)：", 38, "serif")
+    lay.text(x + 30, y + 550, f["issuer"], 40, "serif")
+    if s.seal:
+        lay.seal(x + 640, y + 470, 150, s.seal.org_name, random.Random(f["certificate_number"]), s.seal.color,
+                 s.seal.inner_text)
+    return [lay]
