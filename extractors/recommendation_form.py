@@ -6,6 +6,7 @@ date under the unit's opinion."""
 from __future__ import annotations
 
 import re
+import statistics
 
 from extractors import normalize as nz
 from extractors.common import (
@@ -23,7 +24,7 @@ from extractors.common import (
     read_fields,
     stop_pattern,
 )
-from extractors.layout import DocLayout, field_value
+from extractors.layout import DocLayout, Line, field_value
 from pipeline.types import Document, FieldValue
 
 SPECS = (
@@ -109,8 +110,38 @@ def _summary(lay: DocLayout, fields: dict[str, FieldValue]) -> FieldValue | None
         for ln, _s, _e in lay.find(label):
             hit = lay.paragraph_beside([ln], min_chars=30, exclude=used)
             if hit is not None:
-                return field_value(nz.cjk_punct(hit.text), hit.lines, 1.0)
+                more = _runs_on(lay, hit.lines)
+                text = hit.text + "".join(b.text for b in more)
+                return field_value(nz.cjk_punct(text), hit.lines + more, 1.0)
     return None
+
+
+FOOTER = re.compile(r"^(?:-?\s*\d+\s*-?|第\s*\d+\s*页.*|填表说明.*|\d\.\S.*)$")
+
+
+def _runs_on(lay: DocLayout, block: list[Line]) -> list[Line]:
+    """A summary cell that runs on to the next page (a word processor breaks a tall cell):
+    when nothing but a footer follows the paragraph on its page, the lines at the top of
+    the next page in the same column, up to the next label or a wider gap."""
+    if not block:
+        return []
+    last = block[-1]
+    x0 = min(b.bbox[0] for b in block)
+    h = statistics.median(b.h for b in block)
+    after = [b for b in lay.lines if b.region == last.region and b.cy > last.bbox[3] and not FOOTER.match(b.text)]
+    if after:
+        return []
+    nxt = sorted((b for b in lay.lines if b.region == last.region + 1), key=lambda b: b.cy)
+    out: list[Line] = []
+    for b in nxt:
+        if FOOTER.match(b.text) and not out:
+            continue  # a running header or page number above the table
+        if not x0 - 3 * h <= b.bbox[0] <= x0 + 4 * h or (out and b.cy - out[-1].cy > 2.2 * h):
+            break
+        if re.match(r"[\u4e00-\u9fff]{2,6}$", b.text) and b.bbox[2] - b.bbox[0] < 8 * h:
+            break  # a label cell: the next row
+        out.append(b)
+    return out
 
 
 def _fill_date(lay: DocLayout, stop: re.Pattern[str]) -> FieldValue | None:

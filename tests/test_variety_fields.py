@@ -18,15 +18,18 @@ from pipeline.types import DocType, Document, PageText, Region
 
 def _read(engine: Any, doc_type: str, variant: str | None, seed: int, **style: Any) -> tuple[dict, dict]:
     from pipeline.samples.degrade import scan
-    from pipeline.samples.documents import build_doc, draw_style, render_pages
+    from pipeline.samples.documents import build_doc, long_summary, render_pages
     from pipeline.samples.people import make_person
 
     rng = random.Random(seed)
     person = make_person(rng)
     spec = build_doc(doc_type, person, rng, "generic", variant)
-    spec.extra["style"] = {k: False for k in draw_style(spec, random.Random(seed))} | style
-    if style.get("booklet"):
+    spec.extra["style"] = dict(style)
+    if style.get("booklet"):  # what draw_style does to the truth of these styles
         spec.fields["job_type"] = spec.fields["occupation"]
+        spec.fields["birth_date"] = spec.fields["birth_date"][:7]
+    if style.get("long_summary"):
+        spec.fields["work_summary"] = long_summary(spec.fields["work_summary"], random.Random(seed))
     texts = []
     for n, page in enumerate(render_pages(spec), start=1):
         img = scan(page, rng)
@@ -90,3 +93,14 @@ def test_traditional_text_and_years_wording(engine) -> None:
     work_years read from 至今已满 N 年."""
     truth, got = _read(engine, "work_certificate", "generic", 19, traditional=True, years_wording="full")
     _check(truth, got, ("employer", "name", "department", "work_years"))
+
+
+def test_work_summary_runs_on_to_the_next_page(engine) -> None:
+    """A long 工作简介 whose cell breaks over two pages is read whole (no false
+    WORK_SUMMARY_TOO_SHORT from half a summary)."""
+    import difflib
+
+    truth, got = _read(engine, "recommendation_form", "sc-exam", 13, long_summary=True)
+    assert len(truth["work_summary"]) >= 700
+    ratio = difflib.SequenceMatcher(None, truth["work_summary"], got.get("work_summary") or "").ratio()
+    assert ratio >= 0.9, (len(truth["work_summary"]), len(got.get("work_summary") or ""), ratio)

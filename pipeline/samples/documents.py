@@ -676,6 +676,9 @@ class _Form:
                 yy += sz * 1.35
         elif kind == "P":
             lay.para(x + 20, y + 20 + sz, cw - 40, text, sz, sz * 1.6)
+        elif kind == "W":  # lines already wrapped (a paragraph cell continued from the page before)
+            for i, ln in enumerate(text.split("\n")):
+                lay.text(x + 20, y + 20 + sz + i * sz * 1.6, ln, sz)
         elif kind == "O":
             f, seal = self.spec.fields, self.spec.seal
             lay.para(x + 20, y + 30 + sz, cw - 40, text, sz, sz * 1.6)
@@ -685,6 +688,26 @@ class _Form:
                 lay.seal(x + cw - 230, y + ch - 110, 155, seal.org_name,
                          random.Random(str(f.get("id_number") or f.get("uscc")) + "form"), seal.color,
                          seal.inner_text)
+
+    def para_rows(self, label: str, text: str, wl: float, wv: float, min_h: float, right_pad: float = 0) -> None:
+        """A paragraph row that runs on over pages, as a word processor breaks a tall
+        table cell: as many lines as fit here, the rest in a row (label cell empty) at the
+        top of the next page."""
+        sz, line_h = self.size, self.size * 1.6
+        cw = wv * (self.tw - right_pad) / (wl + wv)
+        lines = wrap(text, cw - 40, sz, "sans", indent=2)
+        first = True
+        while lines:
+            room = int((self.h - 170 - self.y - 60) // line_h)
+            if room < 3:
+                self._new_page()
+                continue
+            chunk, lines = lines[:room], lines[room:]
+            height = len(chunk) * line_h + 60
+            if first and not lines:
+                height = max(min_h, height)
+            self.row(height, [(wl, label if first else "", "L"), (wv, "\n".join(chunk), "W")], right_pad)
+            first = False
 
     @staticmethod
     def _fits(text: str, width: float) -> bool:
@@ -762,7 +785,11 @@ def _rec_form(s: DocSpec) -> list[Layout]:
         occ_text = ("\n" if st.get("one_per_line") else "、").join(f["occupations"])
         form.row(max(R, 40 + 45 * len(f["occupations"])) if st.get("one_per_line") else R,
                  [(1, occ_label, "L"), (4.6, occ_text, "V")])
-        form.row(form.auto_para_height(0.8, f["work_summary"], 520), [(1, "工\n作\n简\n介", "L"), (4.6, f["work_summary"], "P")])
+        if st.get("long_summary"):
+            form.para_rows("工\n作\n简\n介", f["work_summary"], 1, 4.6, 520)
+        else:
+            form.row(form.auto_para_height(0.8, f["work_summary"], 520),
+                     [(1, "工\n作\n简\n介", "L"), (4.6, f["work_summary"], "P")])
         form.row(330, [(1, "承\n诺\n声\n明", "L"), (4.6, "本人参加培训前认真阅读相关文件规定，郑重承诺所填写信息及提供的资料真实有效，"
                        "符合考评员申报条件，知晓培训考核方式、资格审核及相关要求，如提供虚假资料，所有不利后果由本人承担。", "P")])
         lay = form.lay
@@ -1020,11 +1047,35 @@ def draw_style(spec: DocSpec, rng: random.Random) -> dict[str, Any]:
     elif t == "recommendation_form":
         st["wrapped_label"] = rng.random() < 0.6
         st["one_per_line"] = rng.random() < 0.5
+        st["long_summary"] = spec.variant == "sc-exam" and rng.random() < 0.5
+        if st["long_summary"]:  # a summary long enough to run on to the next page
+            spec.fields["work_summary"] = long_summary(spec.fields["work_summary"], rng)
     elif t == "business_license":
         st["spread_labels"] = rng.random() < 0.6
     elif t == "work_certificate":
         st["years_wording"] = rng.choice(("full", "did", ""))
     return st
+
+
+LONG_SUMMARY_MORE = (
+    "在日常工作中注重理论与实践相结合，认真钻研本职业的新技术、新工艺、新设备和新材料，总结形成了较为系统的操作方法和培训经验。",
+    "多年来承担单位新员工入职培训和岗位练兵工作，按照国家职业技能标准组织理论教学和实操训练，所带学员多人取得相应职业技能等级证书。",
+    "参与本单位职业技能等级认定的考务组织工作，熟悉考场布置、考务流程和考评纪律要求，能够按照标准开展理论知识考试和操作技能考核。",
+    "积极参加行业协会组织的技术交流和业务研讨活动，了解本职业技能人才评价的政策要求和发展方向，具备承担考评工作的能力。",
+    "在工作中坚持原则、廉洁自律，具有良好的职业道德和敬业精神，能够严格遵守考评人员守则，自觉接受评价机构和主管部门的监督。",
+)
+
+
+def long_summary(text: str, rng: random.Random) -> str:
+    """A work summary of 700-900 characters (the notices ask for at least 200)."""
+    more = list(LONG_SUMMARY_MORE)
+    rng.shuffle(more)
+    target = rng.randint(700, 900)
+    i = 0
+    while len(text) < target:
+        text += more[i % len(more)]
+        i += 1
+    return text
 
 
 @functools.lru_cache(maxsize=1)
