@@ -74,6 +74,11 @@ def extract(doc: Document) -> dict[str, FieldValue]:
         put(fields, "name", lost_head(lay, "名", "name"))
     if "gender" not in fields:
         put(fields, "gender", lost_head(lay, "别", "gender"))
+    date, number = fields.get("issue_date"), fields.get("certificate_number")
+    if date is not None and number is not None and nz.issue_year_agrees(str(date.value), str(number.value)) is False:
+        # The number states another year: one of the two was misread; say so in the
+        # confidence, so the date is looked at rather than trusted.
+        fields["issue_date"] = date.model_copy(update={"confidence": round(0.4 * date.confidence, 3)})
     if "issuer" not in fields and lay.seal_texts:
         fields["issuer"] = field_value(lay.seal_texts[0], [], 0.5)  # the line under the seal was not read
     if "skill_level" not in fields:

@@ -154,3 +154,12 @@ def test_simplified_text_is_kept(text: str) -> None:
     from models.ocr import normalize_text
 
     assert normalize_text(text) == text
+
+
+def test_issue_year_cross_check_from_qualification_number() -> None:
+    """The national 职业资格证书 number begins with the year of issue and the province's
+    code: a date read with another year is caught (issue 10: 2021 read for 2024)."""
+    assert nz.qualification_number_year("1044030000123456") == 2010
+    assert nz.issue_year_agrees("2010-10-05", "1044030000123456") is True
+    assert nz.issue_year_agrees("2016-10-05", "1044030000123456") is False
+    assert nz.issue_year_agrees("2021-12-06", "Y514009031821350029735") is None  # states no year
