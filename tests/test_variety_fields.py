@@ -104,3 +104,9 @@ def test_work_summary_runs_on_to_the_next_page(engine) -> None:
     assert len(truth["work_summary"]) >= 700
     ratio = difflib.SequenceMatcher(None, truth["work_summary"], got.get("work_summary") or "").ratio()
     assert ratio >= 0.9, (len(truth["work_summary"]), len(got.get("work_summary") or ""), ratio)
+
+
+def test_id_card_row_read_as_one_box(engine) -> None:
+    """性别女民族汉 in one OCR box: the ethnicity is read from the middle of the line."""
+    truth, got = _read(engine, "id_card", "front", 12, one_box_rows=True)
+    _check(truth, got, ("name", "gender", "ethnicity", "id_number"))

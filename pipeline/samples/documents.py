@@ -363,10 +363,13 @@ def _id_front(s: DocSpec) -> list[Layout]:
     x0, xv = 40, 125
     lay.text(x0, 70, "姓 名", lab, color=BLUE_GREY)
     lay.text(xv, 70, f["name"], val, bold=True)
-    lay.text(x0, 128, "性 别", lab, color=BLUE_GREY)
-    lay.text(xv, 128, f["gender"], val)
-    lay.text(220, 128, "民 族", lab, color=BLUE_GREY)
-    lay.text(300, 128, f["ethnicity"], val)
+    if style(s).get("one_box_rows"):  # a card printed tight: OCR returns 性别女民族汉 as one box
+        lay.text(x0, 128, f"性别 {f['gender']}  民族 {f['ethnicity']}", lab + 2)
+    else:
+        lay.text(x0, 128, "性 别", lab, color=BLUE_GREY)
+        lay.text(xv, 128, f["gender"], val)
+        lay.text(220, 128, "民 族", lab, color=BLUE_GREY)
+        lay.text(300, 128, f["ethnicity"], val)
     b = parse(f["birth_date"])
     lay.text(x0, 186, "出 生", lab, color=BLUE_GREY)
     lay.text(xv, 186, f"{b.year}", val)
@@ -1034,7 +1037,9 @@ def draw_style(spec: DocSpec, rng: random.Random) -> dict[str, Any]:
     prints (the booklet prints one name under 职业(工种): occupation and 工种 alike)."""
     st: dict[str, Any] = {"traditional": rng.random() < 0.25}
     t = spec.doc_type
-    if t == "skill_certificate" and spec.variant == "old":
+    if t == "id_card" and spec.variant == "front":
+        st["one_box_rows"] = rng.random() < 0.5
+    elif t == "skill_certificate" and spec.variant == "old":
         st["booklet"] = rng.random() < 0.7
         if st["booklet"]:
             spec.fields["job_type"] = spec.fields["occupation"]
