@@ -91,7 +91,7 @@ ORG_END = r"(?:公司|学院|大学|学校|局|厅|中心|协会|学会|院|所|
 def _org(s: str) -> tuple[object, float] | None:
     t = re.sub(r"^[\s:;,.、]+|[\s:;,.、]+$", "", s)
     # a seal's inner line read into the name's line: …保障厅职称评审专用章
-    m = re.match(rf"(.+{ORG_END})[\u4e00-\u9fff]{{0,10}}(?:专用章|公章|印章)$", t)
+    m = re.match(rf"(.+{ORG_END})[\u4e00-\u9fff]{{0,10}}(?:专用章?|公章|印章)$", t)
     t = m.group(1) if m else t
     if len(t) < 3:
         return None  # a seal fragment (州, 公司), not a name
