@@ -12,8 +12,9 @@ from extractors.layout import DocLayout, field_value
 from pipeline.types import Document, FieldValue
 
 SPECS = (
-    Spec("org_name", ["名称", "单位名称", "名(?=$|:)"], "org"),
-    Spec("org_type", ["类型", "单位类型"], "org"),
+    # a label spread over its column (名        称) may come back as its last glyph alone
+    Spec("org_name", ["名称", "单位名称", "机构名称", "组织名称", "名(?=$|:)", "称(?=$|:)"], "org"),
+    Spec("org_type", ["类型", "单位类型", "机构类型", "组织类型"], "org"),
     Spec("legal_representative", ["法定代表人", "负责人", "法人代表"], "name"),
     Spec("established_date", ["成立日期", "注册日期", "登记日期"], "date"),
 )
@@ -40,7 +41,8 @@ def extract(doc: Document) -> dict[str, FieldValue]:
     fields = read_fields(lay, SPECS, OTHER)
     put(fields, "uscc", _uscc(lay))
     stop = stop_pattern([lb for lb in labels if lb != "住所"])
-    hit = lay.value(["住所", "地址"], stop, multiline=True) or lay.value(["住所"], stop, multiline=True, anywhere=True)
+    hit = (lay.value(["住所", "地址"], stop, multiline=True) or lay.value(["住所"], stop, multiline=True, anywhere=True)
+           or lay.value(["所(?=$|:)", "址(?=$|:)"], stop, multiline=True))  # 住/地 of a spread label lost
     if hit is not None:
         t = re.sub(r"^[\s:]+", "", hit.text)
         if t:

@@ -85,8 +85,14 @@ def _id(s: str) -> tuple[object, float] | None:
     return nz.normalize_id(s)
 
 
+ORG_END = r"(?:公司|学院|大学|学校|局|厅|中心|协会|学会|院|所|会|部|委员会|办公室)"
+
+
 def _org(s: str) -> tuple[object, float] | None:
     t = re.sub(r"^[\s:;,.、]+|[\s:;,.、]+$", "", s)
+    # a seal's inner line read into the name's line: …保障厅职称评审专用章
+    m = re.match(rf"(.+{ORG_END})[\u4e00-\u9fff]{{0,10}}(?:专用章?|公章|印章)$", t)
+    t = m.group(1) if m else t
     if len(t) < 3:
         return None  # a seal fragment (州, 公司), not a name
     return nz.cjk_punct(t), 1.0 if re.search(r"(公司|学院|大学|学校|局|厅|中心|协会|学会|院|所|会)$", t) else 0.8
@@ -228,3 +234,17 @@ def last_date_line(lay: DocLayout, exclude: Sequence[str] = ()) -> FieldValue | 
     if best is None:
         return None
     return field_value(best[3], [best[5]], best[4])
+
+
+def lost_head(lay: DocLayout, tail: str, kind: str, quality: float = 0.7) -> FieldValue | None:
+    """A letter-spaced label whose lone first character OCR dropped (姓 of `姓  名`): the
+    box of its second character and the value remains, `名唐胜琛`, `别男`. Only a whole
+    line that converts to a valid value of `kind` counts, at a lower confidence."""
+    for ln in lay.lines:
+        m = re.fullmatch(rf"{tail}\s*:?\s*(\S+)", ln.text)
+        if not m:
+            continue
+        got = CONVERTERS[kind](m.group(1))
+        if got is not None and got[1] >= 1.0:
+            return field_value(got[0], [ln], quality)
+    return None

@@ -24,7 +24,8 @@ from pipeline.types import Document, FieldValue
 SPECS = (
     Spec("name", NAME, "name"),
     Spec("gender", GENDER, "gender"),
-    Spec("ethnicity", ETHNICITY, "ethnicity"),
+    # anywhere: a row read as one box, 性别女民族汉, holds the label in its middle
+    Spec("ethnicity", ETHNICITY, "ethnicity", anywhere=True),
     Spec("birth_date", BIRTH, "date"),
     Spec("address", ADDRESS, "address", multiline=True),
     Spec("id_number", ID_NUMBER, "id"),
@@ -57,4 +58,10 @@ def extract(doc: Document) -> dict[str, FieldValue]:
     if "id_number" not in fields or fields["id_number"].confidence < 0.5:
         put(fields, "id_number", id_anywhere(lay))
     fields.update(_validity(lay))
+    idn = fields.get("id_number")
+    if "gender" not in fields and idn is not None and nz.id_valid(str(idn.value)):
+        # The glyph after 性别 lost (or the label misread, 性制女): GB 11643 writes the
+        # gender in the 17th digit, odd for men; derived, so no box of its own.
+        g = "男" if int(str(idn.value)[16]) % 2 else "女"
+        fields["gender"] = field_value(g, [], 0.9 * idn.confidence)
     return fields

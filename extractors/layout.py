@@ -85,6 +85,19 @@ def field_value(value: object, lines: Sequence[Line], quality: float = 1.0) -> F
     return FieldValue(value=value, confidence=round(conf, 3), page=page, bbox=bbox)
 
 
+# Two-character label words a letter-spaced label splits into `姓` + `名秦宜美` (the second
+# character and the value in one box): only these are joined, so a value of one character
+# (男) and the next cell's label are never run together.
+SPACED_LABEL_HEADS = frozenset(
+    "姓名 性别 民族 出生 住址 专业 级别 等级 职业 工种 名称 地址 单位 日期 编号 职务 职称 学历 年龄 电话 类型 住所 期限".split())
+# A seal or signature mark printed in a value's place: (盖章) is not the value.
+MARK = re.compile(r"^[(\[]?(?:盖章|签字|签章|公章|签名|印章|盖公章|单位盖章|签字盖章)[)\]]?")
+# Check boxes and other symbols OCR reads in the gap of a letter-spaced label (姓☑名).
+_SYMBOL_IN_WORD = re.compile(r"(?<=[\u4e00-\u9fff])[\u2190-\u2bff]+(?=[\u4e00-\u9fff])")
+# A space OCR puts before or inside a bracket of a label: 申报职业 (工种) -> 申报职业(工种).
+_SPACE_AT_BRACKET = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=\()|(?<=\()\s+|\s+(?=\))")
+
+
 def _compile(labels: Iterable[str]) -> re.Pattern[str]:
     alts = sorted(set(labels), key=len, reverse=True)
     return re.compile("|".join(f"(?:{a})" for a in alts))
@@ -97,7 +110,7 @@ class DocLayout:
         self.lines: list[Line] = []
         for r, t in enumerate(doc.texts):
             for ln in t.lines:
-                text = normalize_text(ln.text)  # text-layer lines come unnormalised
+                text = _SPACE_AT_BRACKET.sub("", _SYMBOL_IN_WORD.sub("", normalize_text(ln.text)))  # text-layer lines come unnormalised
                 if not text:
                     continue
                 self.lines.append(Line(text, float(ln.confidence), tuple(ln.bbox), t.page, r, len(self.lines),
@@ -116,11 +129,15 @@ class DocLayout:
             if a.idx in merged or not single.match(a.text):
                 continue
             for b in self.lines:
-                if (b is a or b.idx in merged or not tail.match(b.text) or b.region != a.region
-                        or not self.same_row(a, b)):
+                if (b is a or b.idx in merged or b.region != a.region or not self.same_row(a, b)
+                        or not (tail.match(b.text) or a.text + b.text[:1] in SPACED_LABEL_HEADS)):
                     continue
                 gap = b.bbox[0] - a.bbox[2]
-                if -0.2 * a.h <= gap <= 3 * a.h:
+                # a box holding the second character and the value may overlap the first;
+                # a known label word may be spread over the whole label column (名    称)
+                head = a.text + b.text[:1] in SPACED_LABEL_HEADS
+                lo = -0.6 if len(b.text) > 1 else -0.2
+                if lo * a.h <= gap <= (8 if head else 3) * a.h:
                     a.text += b.text
                     a.bbox = (a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3]))
                     a.conf = min(a.conf, b.conf)
@@ -209,6 +226,32 @@ class DocLayout:
             m = pat.match(ln.text) if not anywhere else pat.search(ln.text)
             if m:
                 out.append((ln, m.start(), m.end()))
+        if not out:
+            out = self._wrapped_label(pat)
+        return out
+
+    def _wrapped_label(self, pat: re.Pattern[str]) -> list[tuple[Line, int, int]]:
+        """A label wrapped in its narrow cell (申报考评 / 职业工种, 申报职 / 业): a line and
+        the line just under it, in the same column, read together as the label. The pair
+        becomes one line (both boxes), so the value is looked for right of the whole cell
+        and the label's second half never ends up in the value."""
+        out = []
+        for a in self.lines:
+            if len(a.text) > 12:
+                continue
+            for b in self.lines:
+                if (b is a or b.region != a.region or len(b.text) > 12
+                        or not 0.5 * a.h < b.cy - a.cy <= 1.8 * max(a.h, b.h)
+                        or min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0]) < 0.3 * min(
+                            a.bbox[2] - a.bbox[0], b.bbox[2] - b.bbox[0])):
+                    continue
+                text = a.text + b.text
+                m = pat.match(text)
+                if m and m.end() > len(a.text):
+                    box = union([a, b])
+                    assert box is not None
+                    out.append((Line(text, min(a.conf, b.conf), box, a.page, a.region, a.idx, a.tight),
+                                m.start(), m.end()))
         return out
 
     def value(self, labels: Sequence[str], stop: re.Pattern[str] | None = None, *, multiline: bool = False,
@@ -238,11 +281,18 @@ class DocLayout:
                 hit = self._value_at(ln, e, stop, inline or stop, multiline, join_row, below, loose=s > 0)
                 if hit and hit.text:
                     yield hit
+                if below and hit is not None and hit.quality == 1.0:
+                    # What the caller rejects beside the label (a seal's stray 省) may
+                    # leave the value printed under it (发证机关 / 四川省人力资源和社会保障厅).
+                    b = self.below(ln)
+                    if (b is not None and b not in hit.lines and not MARK.fullmatch(b.text)
+                            and not (stop is not None and stop.match(b.text))):
+                        yield Hit(b.text, [b], 0.85)
 
     def _value_at(self, ln: Line, end: int, stop: re.Pattern[str] | None, inline: re.Pattern[str] | None,
                   multiline: bool, join_row: bool, below: bool, loose: bool = False) -> Hit | None:
-        rest = ln.text[end:]
-        rest = re.sub(r"^[\s:;,.]+", "", rest)
+        rest = re.sub(r"^[\s:;,.]+", "", ln.text[end:])
+        rest = re.sub(r"^[\s:;,.]+", "", MARK.sub("", rest))  # 发证机关(盖章): the value is elsewhere
         if inline is not None:
             m = inline.search(rest)
             if m and m.start() > 0:
@@ -261,9 +311,9 @@ class DocLayout:
                 lines += more
                 text += "".join(b.text for b in more)
             return Hit(text, lines, 1.0)
-        right = self.right_of(ln)
+        right = [b for b in self.right_of(ln) if not MARK.fullmatch(b.text)]
         if not right or right[0].bbox[0] - ln.bbox[2] > 6 * ln.h:
-            right = self.right_of(ln, relaxed=True) or right
+            right = [b for b in self.right_of(ln, relaxed=True) if not MARK.fullmatch(b.text)] or right
         if right:
             # A wrapped value cell: of the lines starting at the cell's left edge, the top one.
             col = [b for b in right if b.bbox[0] - right[0].bbox[0] <= 1.0 * ln.h]

@@ -380,3 +380,22 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 def email(text: str) -> tuple[str, float] | None:
     m = EMAIL_RE.search(text.replace(" ", ""))
     return (m.group(0).lower(), 1.0) if m else None
+
+
+def qualification_number_year(number: str) -> int | None:
+    """The year a national 职业资格证书 number states: its 16 (or 18) digits begin with the two
+    digits of the year of issue, then the province's code (11-65), e.g. 1044… for 2010
+    in Guangdong. None for any other format (skill-level certificates, titles)."""
+    if not re.fullmatch(r"\d{16}|\d{18}", number or "") or not 11 <= int(number[2:4]) <= 65:
+        return None
+    yy = int(number[:2])
+    return 2000 + yy if yy <= 40 else 1900 + yy
+
+
+def issue_year_agrees(issue_date: str, number: str) -> bool | None:
+    """Whether an issue date's year is the one its certificate number states (None when
+    the number states none): a cross-check for a misread year (2021 read for 2024)."""
+    year = qualification_number_year(number)
+    if year is None or not re.match(r"\d{4}", issue_date or ""):
+        return None
+    return int(issue_date[:4]) == year

@@ -14,6 +14,7 @@ from extractors.common import (
     NAME,
     Spec,
     id_anywhere,
+    lost_head,
     put,
     read_fields,
 )
@@ -56,8 +57,16 @@ def extract(doc: Document) -> dict[str, FieldValue]:
     fields = read_fields(lay, SPECS, OTHER)
     if "specialty" not in fields:
         fields.update(_specialty_by_row(lay))
+    if "specialty" not in fields:
+        hit = next((ln for ln in lay.lines if re.fullmatch(r"业[\u4e00-\u9fff]{2,10}", ln.text)), None)
+        if hit is not None:  # 专 of `专  业` lost: `业会计`
+            fields["specialty"] = field_value(hit.text[1:], [hit], 0.6)
     if "id_number" not in fields or fields["id_number"].confidence < 0.5:
         put(fields, "id_number", id_anywhere(lay))
+    if "name" not in fields:
+        put(fields, "name", lost_head(lay, "名", "name"))
+    if "gender" not in fields:
+        put(fields, "gender", lost_head(lay, "别", "gender"))
     name = fields.get("title_name")
     lvl_text = fields.get("title_level")
     level = nz.title_level(str(lvl_text.value) if lvl_text else None, str(name.value) if name else None)
@@ -69,9 +78,19 @@ def extract(doc: Document) -> dict[str, FieldValue]:
         # Not printed (or unreadable): derived from the title's name, so no box of its own.
         fields["title_level"] = field_value(level, [], 0.8 * name.confidence)
     if "issuer" not in fields:
+        # 经…职称评审委员会评审通过，<issuer>核准: the committee only reviewed; the body
+        # that approved (and seals) issued the certificate.
+        hit = lay.prose().search(rf"(?:通过|审定)\s*[,，]?\s*([{nz.CJK}]{{4,30}}?(?:厅|局|部|委员会|办公室))\s*(?:核准|批准|颁发)")
+        if hit is not None:
+            fields["issuer"] = field_value(hit.text, hit.lines, 0.9)
+    if "issuer" not in fields:
         for ln in lay.lines:
+            if re.match(r"经.*评审", ln.text):
+                continue  # the reviewing committee, not the issuer
             found = [o for o in orgs(ln.text) if re.search(r"(厅|局|委员会|办公室)$", o)]
             if found:
                 fields["issuer"] = field_value(found[0], [ln], 0.8)
                 break
+    if "issuer" not in fields and lay.seal_texts:
+        fields["issuer"] = field_value(lay.seal_texts[0], [], 0.5)
     return fields

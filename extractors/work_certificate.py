@@ -12,6 +12,14 @@ from models.nlp import orgs
 from pipeline.types import Document, FieldValue
 
 CJ = nz.CJK
+# How letters state the years of work: 从事…工作 N 年 (the notices' 工作证明), 至今已满 N 年,
+# 累计/共 N 年, N 年工作经历. Years in dates (自2019年) are never followed by these words.
+WORK_YEARS = (
+    r"工作\s*(?:了|已)?\s*([0-9]{1,2})\s*(?:余|多)?\s*(?:周)?年",
+    r"(?:已满|满|已有|累计|共计|共|已达|超过)\s*([0-9]{1,2})\s*(?:余|多)?\s*(?:周)?年",
+    r"([0-9]{1,2})\s*(?:余|多)?\s*年(?:的)?(?:工作|从业|相关)经[历验]",
+    r"(?:工龄|工作年限|从业年限)\s*:?\s*([0-9]{1,2})\s*年",
+)
 
 
 def signer(lay: DocLayout, date_line_bbox: tuple[float, ...] | None, near_only: bool = False) -> FieldValue | None:
@@ -62,9 +70,11 @@ def extract(doc: Document) -> dict[str, FieldValue]:
             h = pr.search(rf"在\s*[{CJ}()]{{4,30}}?(?:公司|学院|学校|中心|协会|大学)\s*([{CJ}]{{2,12}}?)\s*(?:工作|任职|从事)")
             put(fields, "department", from_hit(h, "text"))
     put(fields, "position", from_hit(pr.search(rf"(?:现任|担任|任)\s*([{CJ}A-Za-z0-9]{{2,12}}?)\s*(?:职务|一职)?\s*[,。;]"), "text"))
-    m = re.search(r"工作\s*([0-9]{1,2})\s*(?:余)?\s*年", pr.flat) or re.search(r"([0-9]{1,2})\s*年工作经[历验]", pr.flat)
-    if m:
-        fields["work_years"] = field_value(int(m.group(1)), pr.lines_of(m.start(1), m.end(1)), 1.0)
+    for pat in WORK_YEARS:
+        m = re.search(pat, pr.flat)
+        if m:
+            fields["work_years"] = field_value(int(m.group(1)), pr.lines_of(m.start(1), m.end(1)), 1.0)
+            break
     date = last_date_line(lay)
     if date is not None:
         fields["issue_date"] = date

@@ -7,6 +7,7 @@ spelling of digits and punctuation whichever engine read the page.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -47,6 +48,44 @@ _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s() -> Any:
+    """OpenCC's traditional -> simplified converter (built once; its tables ship in the wheel)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=1)
+def _simplified_chars() -> frozenset[str]:
+    """The characters of GB 2312, the simplified standard set: left as printed, because
+    t2s alone would rewrite some of them (the surname 於 -> 于, 乾 -> 干, 徵 -> 征)."""
+    out = []
+    for b1 in range(0xB0, 0xF8):
+        for b2 in range(0xA1, 0xFF):
+            try:
+                out.append(bytes((b1, b2)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(out)
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def to_simplified(s: str) -> str:
+    """Traditional characters to simplified (OpenCC t2s), for fonts and OCR models that
+    return 學校 for the printed 学校; characters of the simplified set are kept as they are,
+    so a simplified name or place is never changed."""
+    keep = _simplified_chars()
+    if not any(c not in keep for c in _HAN.findall(s)):
+        return s
+    conv = _t2s().convert(s)
+    if len(conv) != len(s):  # a phrase conversion changed the length: convert char by char
+        conv = "".join(c if c in keep else _t2s().convert(c) for c in s)
+    return "".join(a if a in keep else b for a, b in zip(s, conv, strict=True))
+
+
 def normalize_text(s: str) -> str:
     """One spelling per character, so extractors need one pattern per field.
 
@@ -60,9 +99,12 @@ def normalize_text(s: str) -> str:
     - zero-width characters and soft hyphens are removed.
     - whitespace between two CJK characters is removed; other runs of whitespace
       (ideographic space included) collapse to one ASCII space; ends are stripped.
+    - traditional characters become simplified (`to_simplified`): some fonts print
+      glyphs the recogniser reads as 學/橋/東, and every comparison is in simplified.
     """
     s = s.translate(_ZERO_WIDTH)
     s = unicodedata.normalize("NFKC", s)
+    s = to_simplified(s)
     s = s.translate(_ZERO_LIKE).translate(_DASHES)
     s = _SPACE_BETWEEN_CJK.sub("", s)
     return _SPACES.sub(" ", s).strip()

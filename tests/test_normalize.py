@@ -123,3 +123,43 @@ def test_lists_phone_email_punct() -> None:
     assert nz.email("fyqzgp352@qq.com") == ("fyqzgp352@qq.com", 1.0)
     assert nz.cjk_punct("有限责任公司(自然人独资)") == "有限责任公司（自然人独资）"
     assert nz.cjk_punct("本人参加工作,至今已有6年。") == "本人参加工作，至今已有6年。"
+
+
+# ---------------------------------------------------------------- traditional -> simplified (issue 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("金橋職業技能培訓學校", "金桥职业技能培训学校"),  # a font the recogniser reads as traditional
+        ("廣東宏圖教育科技有限公司", "广东宏图教育科技有限公司"),
+        ("專業技術資格證書", "专业技术资格证书"),
+        ("涼山匯通人力資源有限責任公司", "凉山汇通人力资源有限责任公司"),
+    ],
+)
+def test_ocr_text_is_simplified(text: str, want: str) -> None:
+    from models.ocr import normalize_text
+
+    assert normalize_text(text) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    # simplified text OpenCC's t2s alone would change (於 and 乾 are surnames and name
+    # characters, 徵 a name character), and words whose characters are shared by several
+    # traditional ones (于/於, 余, 后, 里, 干, 发, 面)
+    ["於丹", "乾坤", "张徵", "于海", "余华", "后来居上", "里面", "干部", "发展", "面条", "四川省凉山彝族自治州"],
+)
+def test_simplified_text_is_kept(text: str) -> None:
+    from models.ocr import normalize_text
+
+    assert normalize_text(text) == text
+
+
+def test_issue_year_cross_check_from_qualification_number() -> None:
+    """The national 职业资格证书 number begins with the year of issue and the province's
+    code: a date read with another year is caught (issue 10: 2021 read for 2024)."""
+    assert nz.qualification_number_year("1044030000123456") == 2010
+    assert nz.issue_year_agrees("2010-10-05", "1044030000123456") is True
+    assert nz.issue_year_agrees("2016-10-05", "1044030000123456") is False
+    assert nz.issue_year_agrees("2021-12-06", "Y514009031821350029735") is None  # states no year

@@ -27,7 +27,7 @@ from validators.common import clean_org, distance, finding, same_org
 ISSUER_FIELDS: dict[DocType, tuple[str, ...]] = {
     DocType.WORK_CERTIFICATE: ("employer",),
     DocType.RECOMMENDATION_FORM: ("employer", "org_name"),
-    DocType.APPLICATION_LETTER: ("org_name", "employer"),
+    DocType.APPLICATION_LETTER: ("issuer", "org_name", "employer"),  # a 推荐函 bears its issuer's seal
     DocType.DIPLOMA: ("school",),
     DocType.DEGREE: ("school",),
     DocType.SKILL_CERTIFICATE: ("issuer",),

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from pipeline.samples.layout import A4, BLACK, Color, Layout, SealOp, to_image, wrap
+from pipeline.samples.layout import A4, BLACK, Color, Layout, SealOp, TextOp, to_image, wrap
 from pipeline.samples.people import (
     REFERENCE_DATE,
     SKILL_LEVEL_NAMES,
@@ -336,9 +336,11 @@ def build_doc(doc_type: str, p: Person, rng: random.Random, profile: str = "gene
         if v == "推荐函":
             dept = rng.choice(("广东省食品行业协会", "广东省家庭服务业协会", "广东省机械工程学会",
                                "广东省电子信息行业协会"))
-            return DocSpec("application_letter", {"org_name": dept, "issue_date": iso(when)}, SealSpec(dept),
-                           variant=v, extra={"subject_org": org.name, "uscc": org.uscc,
-                                             "occupations": list(p.occupations)})
+            # The notices' template (seed 002, 附件7): a department recommends the applying
+            # organisation, which the letter is about; the department signs and seals it.
+            return DocSpec("application_letter", {"org_name": org.name, "uscc": org.uscc, "issue_date": iso(when)},
+                           SealSpec(dept), variant=v, extra={"subject_org": org.name, "uscc": org.uscc, "dept": dept,
+                                                             "occupations": list(p.occupations)})
         return DocSpec("application_letter", {"org_name": org.name, "issue_date": iso(when)}, SealSpec(org.name),
                        variant=v, extra={"occupations": list(p.occupations), "rep": org.legal_representative})
     if doc_type == "photo":
@@ -362,10 +364,13 @@ def _id_front(s: DocSpec) -> list[Layout]:
     x0, xv = 40, 125
     lay.text(x0, 70, "姓 名", lab, color=BLUE_GREY)
     lay.text(xv, 70, f["name"], val, bold=True)
-    lay.text(x0, 128, "性 别", lab, color=BLUE_GREY)
-    lay.text(xv, 128, f["gender"], val)
-    lay.text(220, 128, "民 族", lab, color=BLUE_GREY)
-    lay.text(300, 128, f["ethnicity"], val)
+    if style(s).get("one_box_rows"):  # a card printed tight: OCR returns 性别女民族汉 as one box
+        lay.text(x0, 128, f"性别 {f['gender']}  民族 {f['ethnicity']}", lab + 2)
+    else:
+        lay.text(x0, 128, "性 别", lab, color=BLUE_GREY)
+        lay.text(xv, 128, f["gender"], val)
+        lay.text(220, 128, "民 族", lab, color=BLUE_GREY)
+        lay.text(300, 128, f["ethnicity"], val)
     b = parse(f["birth_date"])
     lay.text(x0, 186, "出 生", lab, color=BLUE_GREY)
     lay.text(xv, 186, f"{b.year}", val)
@@ -475,6 +480,8 @@ def _kv_lines(lay: Layout, x: float, y: float, rows: list[tuple[str, str]], size
 def _skill(s: DocSpec) -> list[Layout]:
     f = s.fields
     lvl = SKILL_LEVEL_NAMES[int(f["skill_level"])]
+    if s.variant != "new" and style(s).get("booklet"):
+        return _skill_booklet(s)
     if s.variant == "new":
         w, h = A4
         lay = Layout(w, h, _pattern(w, h, (200, 170, 90), 31))
@@ -521,6 +528,8 @@ def _skill(s: DocSpec) -> list[Layout]:
 
 def _title(s: DocSpec) -> list[Layout]:
     f = s.fields
+    if style(s).get("approved"):
+        return _title_approved(s)
     w, h = 2000, 1380
     lay = Layout(w, h, _pattern(w, h, (160, 60, 60), 41))
     lay.line(w / 2, 40, w / 2, h - 40, 3, (150, 150, 150))
@@ -588,8 +597,10 @@ def _work_cert(s: DocSpec) -> list[Layout]:
         y = lay.para(200, y + 40, w - 400, f"备注：此证明仅作参加{year}年广东劳动学会职业技能等级认定内部质量督导员培训凭证，"
                      "不作其他用途。本单位对此证明真实性负责。", 36, 68)
     else:
+        years = {"full": f"至今已满{f['work_years']}年", "did": f"从事相关工作{f['work_years']}年"}.get(
+            style(s).get("years_wording", ""), f"累计工作 {f['work_years']} 年")
         body = (f"兹证明 {f['name']} 同志（身份证号：{f['id_number']}），自{st.year}年{st.month}月起在我单位"
-                f"{f['department']}工作，现任{f['position']}，从事职业技能培训与评价相关工作，累计工作 {f['work_years']} 年。"
+                f"{f['department']}工作，现任{f['position']}，从事职业技能培训与评价相关工作，{years}。"
                 "该同志工作认真负责，遵纪守法，无违法违纪记录。")
         y = lay.para(200, 520, w - 400, body, 38, 72)
         y = lay.para(200, y + 20, w - 400, "特此证明。", 38, 72)
@@ -661,7 +672,7 @@ class _Form:
                 lay.text(x + cw / 2, yy, p, sz, "sans", "ms")
                 yy += sz * 1.35
         elif kind == "V":
-            lines = wrap(text, cw - 28, sz) or [""]
+            lines = [ln for part in text.split("\n") for ln in (wrap(part, cw - 28, sz) or [""])] or [""]
             total = len(lines) * sz * 1.35
             yy = y + ch / 2 - total / 2 + sz
             for ln in lines:
@@ -669,6 +680,9 @@ class _Form:
                 yy += sz * 1.35
         elif kind == "P":
             lay.para(x + 20, y + 20 + sz, cw - 40, text, sz, sz * 1.6)
+        elif kind == "W":  # lines already wrapped (a paragraph cell continued from the page before)
+            for i, ln in enumerate(text.split("\n")):
+                lay.text(x + 20, y + 20 + sz + i * sz * 1.6, ln, sz)
         elif kind == "O":
             f, seal = self.spec.fields, self.spec.seal
             lay.para(x + 20, y + 30 + sz, cw - 40, text, sz, sz * 1.6)
@@ -678,6 +692,26 @@ class _Form:
                 lay.seal(x + cw - 230, y + ch - 110, 155, seal.org_name,
                          random.Random(str(f.get("id_number") or f.get("uscc")) + "form"), seal.color,
                          seal.inner_text)
+
+    def para_rows(self, label: str, text: str, wl: float, wv: float, min_h: float, right_pad: float = 0) -> None:
+        """A paragraph row that runs on over pages, as a word processor breaks a tall
+        table cell: as many lines as fit here, the rest in a row (label cell empty) at the
+        top of the next page."""
+        sz, line_h = self.size, self.size * 1.6
+        cw = wv * (self.tw - right_pad) / (wl + wv)
+        lines = wrap(text, cw - 40, sz, "sans", indent=2)
+        first = True
+        while lines:
+            room = int((self.h - 170 - self.y - 60) // line_h)
+            if room < 3:
+                self._new_page()
+                continue
+            chunk, lines = lines[:room], lines[room:]
+            height = len(chunk) * line_h + 60
+            if first and not lines:
+                height = max(min_h, height)
+            self.row(height, [(wl, label if first else "", "L"), (wv, "\n".join(chunk), "W")], right_pad)
+            first = False
 
     @staticmethod
     def _fits(text: str, width: float) -> bool:
@@ -750,8 +784,16 @@ def _rec_form(s: DocSpec) -> list[Layout]:
         lvl = e["level"]
         form.row(R * 1.3, [(1, "所在地区", "L"), (2.3, e["city"], "V"), (1, "职业资格\n证书", "L"),
                            (1.3, f"{f['occupations'][0]}{lvl[0]}/{lvl[1]}", "V")])
-        form.row(R, [(1, "申报考评\n职业工种", "L"), (4.6, "、".join(f["occupations"]), "V")])
-        form.row(form.auto_para_height(0.8, f["work_summary"], 520), [(1, "工\n作\n简\n介", "L"), (4.6, f["work_summary"], "P")])
+        st = style(s)
+        occ_label = "申报考评职\n业工种" if st.get("wrapped_label") else "申报考评\n职业工种"
+        occ_text = ("\n" if st.get("one_per_line") else "、").join(f["occupations"])
+        form.row(max(R, 40 + 45 * len(f["occupations"])) if st.get("one_per_line") else R,
+                 [(1, occ_label, "L"), (4.6, occ_text, "V")])
+        if st.get("long_summary"):
+            form.para_rows("工\n作\n简\n介", f["work_summary"], 1, 4.6, 520)
+        else:
+            form.row(form.auto_para_height(0.8, f["work_summary"], 520),
+                     [(1, "工\n作\n简\n介", "L"), (4.6, f["work_summary"], "P")])
         form.row(330, [(1, "承\n诺\n声\n明", "L"), (4.6, "本人参加培训前认真阅读相关文件规定，郑重承诺所填写信息及提供的资料真实有效，"
                        "符合考评员申报条件，知晓培训考核方式、资格审核及相关要求，如提供虚假资料，所有不利后果由本人承担。", "P")])
         lay = form.lay
@@ -824,9 +866,16 @@ def _license(s: DocSpec) -> list[Layout]:
                 ("宗旨和业务范围", "开展职业技能培训，提高劳动者职业技能；开展" + "、".join(e["occupations"]) + "等职业的培训与评价。")]
         right = [("开办资金", f"{e['capital']}万元"), ("成立日期", cn_date(f["established_date"])),
                  ("有 效 期", f"{est.year}年{est.month}月{est.day}日至长期"), ("住        所", f["address"])]
+    if style(s).get("spread_labels"):  # 名    称 spread over the whole label column, as on the printed licence
+        rows = [(k.replace("        ", "").replace(" ", ""), v) for k, v in rows]
+        right = [(k.replace("        ", "").replace(" ", ""), v) for k, v in right]
     y = 640
     for k, v in rows:
-        lay.text(560, y, k, 36, "serif")
+        if style(s).get("spread_labels") and len(k) == 2:
+            lay.text(560, y, k[0], 36, "serif")
+            lay.text(760, y, k[1], 36, "serif")
+        else:
+            lay.text(560, y, k, 36, "serif")
         lines = wrap(v, 620, 36)
         for ln in lines:
             lay.text(800, y, ln, 36, "serif")
@@ -834,7 +883,11 @@ def _license(s: DocSpec) -> list[Layout]:
         y += 30
     y = 640
     for k, v in right:
-        lay.text(1460, y, k, 36, "serif")
+        if style(s).get("spread_labels") and len(k) == 2:
+            lay.text(1460, y, k[0], 36, "serif")
+            lay.text(1610, y, k[1], 36, "serif")
+        else:
+            lay.text(1460, y, k, 36, "serif")
         for ln in wrap(v, 560, 36):
             lay.text(1660, y, ln, 36, "serif")
             y += 60
@@ -873,7 +926,8 @@ def _app_letter(s: DocSpec) -> list[Layout]:
             y = lay.para(200, y, w - 400, it, 36, 68) + 10
         lay.text(200, y + 60, f"法定代表人（签字）：{e.get('rep', '')}", 36)
         y += 120
-    _letter_sign(lay, y + 220, f["org_name"], f["issue_date"], s.seal, f["org_name"] + "letter")
+    signer = e.get("dept", f["org_name"])
+    _letter_sign(lay, y + 220, signer, f["issue_date"], s.seal, signer + "letter")
     return [lay]
 
 
@@ -936,10 +990,18 @@ def render_layouts(spec: DocSpec) -> list[Layout]:
         from pipeline.samples.forgery import edit_layouts
 
         layouts = edit_layouts(spec, layouts)
+<<<<<<< HEAD
     ink = spec.extra.get("seal_ink")
     if ink:  # variety: the issuer's ink pad (pipeline.samples.seals.INK_STYLES)
         for lay in layouts:
             lay.ops = [dataclasses.replace(op, ink=ink) if isinstance(op, SealOp) else op for op in lay.ops]
+=======
+    if style(spec).get("traditional"):
+        for lay in layouts:
+            for op in lay.ops:
+                if isinstance(op, TextOp):
+                    op.text = traditional(op.text)
+>>>>>>> wt-fields
     return layouts
 
 
@@ -965,3 +1027,164 @@ def render_document(doc_type: str, person: Person, rng: random.Random, profile: 
                     variant: str | None = None) -> Image.Image:
     """First page of one freshly built document for `person`, clean (no degradation)."""
     return render_pages(build_doc(doc_type, person, rng, profile, variant))[0]
+
+
+# ---------------------------------------------------------------- variety (issue 10)
+# With a batch's variety on, each document draws a style (`draw_style`, from its own rng):
+# the label wordings and layouts of the notices' real forms and of other issuers'
+# certificates, values wrapped over lines, and text a font makes the recogniser read as
+# traditional characters. A style never changes what a document says (its truth fields).
+
+
+def style(spec: DocSpec) -> dict[str, Any]:
+    return spec.extra.get("style") or {}
+
+
+def draw_style(spec: DocSpec, rng: random.Random) -> dict[str, Any]:
+    """The drawing variant of one document; also fits the truth to what the variant
+    prints (the booklet prints one name under 职业(工种): occupation and 工种 alike)."""
+    st: dict[str, Any] = {"traditional": rng.random() < 0.25}
+    t = spec.doc_type
+    if t == "id_card" and spec.variant == "front":
+        st["one_box_rows"] = rng.random() < 0.5
+    elif t == "skill_certificate" and spec.variant == "old":
+        st["booklet"] = rng.random() < 0.7
+        if st["booklet"]:
+            spec.fields["job_type"] = spec.fields["occupation"]
+            if spec.fields.get("birth_date"):
+                spec.fields["birth_date"] = spec.fields["birth_date"][:7]  # printed as 出生年月
+    elif t == "title_certificate":
+        st["approved"] = rng.random() < 0.7
+        if st["approved"]:
+            spec.fields.pop("birth_date", None)  # printed to the month only, as 出生年月
+    elif t == "recommendation_form":
+        st["wrapped_label"] = rng.random() < 0.6
+        st["one_per_line"] = rng.random() < 0.5
+        st["long_summary"] = spec.variant == "sc-exam" and rng.random() < 0.5
+        if st["long_summary"]:  # a summary long enough to run on to the next page
+            spec.fields["work_summary"] = long_summary(spec.fields["work_summary"], rng)
+    elif t == "business_license":
+        st["spread_labels"] = rng.random() < 0.6
+    elif t == "work_certificate":
+        st["years_wording"] = rng.choice(("full", "did", ""))
+    return st
+
+
+LONG_SUMMARY_MORE = (
+    "在日常工作中注重理论与实践相结合，认真钻研本职业的新技术、新工艺、新设备和新材料，总结形成了较为系统的操作方法和培训经验。",
+    "多年来承担单位新员工入职培训和岗位练兵工作，按照国家职业技能标准组织理论教学和实操训练，所带学员多人取得相应职业技能等级证书。",
+    "参与本单位职业技能等级认定的考务组织工作，熟悉考场布置、考务流程和考评纪律要求，能够按照标准开展理论知识考试和操作技能考核。",
+    "积极参加行业协会组织的技术交流和业务研讨活动，了解本职业技能人才评价的政策要求和发展方向，具备承担考评工作的能力。",
+    "在工作中坚持原则、廉洁自律，具有良好的职业道德和敬业精神，能够严格遵守考评人员守则，自觉接受评价机构和主管部门的监督。",
+)
+
+
+def long_summary(text: str, rng: random.Random) -> str:
+    """A work summary of 700-900 characters (the notices ask for at least 200)."""
+    more = list(LONG_SUMMARY_MORE)
+    rng.shuffle(more)
+    target = rng.randint(700, 900)
+    i = 0
+    while len(text) < target:
+        text += more[i % len(more)]
+        i += 1
+    return text
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def traditional(text: str) -> str:
+    """Text as a font whose glyphs OCR reads as traditional (學/橋/東): each character
+    its traditional form where reading it back to simplified gives the same character
+    (never a name the normaliser would keep changed: 於, 乾)."""
+    from models.ocr import to_simplified
+
+    out = []
+    for c in text:
+        t = _s2t().convert(c)
+        out.append(t if len(t) == 1 and to_simplified(t) == c else c)
+    conv = "".join(out)
+    return conv if to_simplified(conv) == text else text
+
+
+def _spaced(lay: Layout, x: float, y: float, label: str, size: int, gap: float, style_: str = "serif") -> None:
+    """A two-character label letter-spaced over its column (姓      名)."""
+    lay.text(x, y, label[0], size, style_)
+    lay.text(x + gap, y, label[1], size, style_)
+
+
+def _skill_booklet(s: DocSpec) -> list[Layout]:
+    """The older 职业资格证书 as many provinces printed it: holder left (姓 名 spread, the
+    value close to the second character), entries right under 职业(工种)及等级, the
+    issuing body on the line under 发证机关(盖章)."""
+    f = s.fields
+    lvl = SKILL_LEVEL_NAMES[int(f["skill_level"])]
+    w, h = 2000, 1380
+    lay = Layout(w, h, _pattern(w, h, (120, 150, 110), 32))
+    lay.line(w / 2, 40, w / 2, h - 40, 3, (150, 150, 150))
+    rng = random.Random(f["certificate_number"])
+    x, y, gap = 160, 520, 110
+    b = parse(f["birth_date"]) if f.get("birth_date") else None
+    _spaced(lay, x, y, "姓名", 40, gap)
+    lay.text(x + gap + 44, y, f["name"], 40, "serif")
+    _spaced(lay, x, y + 90, "性别", 40, gap)
+    lay.text(x + gap + 44, y + 90, f.get("gender", ""), 40, "serif")
+    lay.text(x, y + 180, f"出生年月{b.year}年{b.month}月" if b else "", 40, "serif")
+    lay.text(x, y + 270, f"身份证号{f['id_number']}", 40, "serif")
+    if s.extra.get("photo_seed") is not None:
+        lay.image(w / 4 + 60, 120, photo_image(int(s.extra["photo_seed"])), 200, 291)
+    lay.text(w * 3 / 4, 150, "职业资格证书", 52, "serif", "ms", bold=True)
+    x, y = w / 2 + 120, 260
+    lay.text(x, y, "职业(工种)及等级：", 40, "serif")
+    lay.text(x + 60, y + 80, f["occupation"], 42, "serif")
+    lay.text(x + 60, y + 160, f"国家职业资格{lvl[0]}({lvl[1][:2] if len(lvl[1]) > 2 else lvl[1]})", 40, "serif")
+    lay.text(x, y + 260, f"理论知识考试成绩：{rng.randint(60, 95)}", 38, "serif")
+    lay.text(x, y + 340, f"操作技能考核成绩：{rng.randint(60, 95)}", 38, "serif")
+    lay.text(x, y + 420, f"证书编号：{f['certificate_number']}", 38, "serif")
+    lay.text(x, y + 500, f"发证日期：{cn_date(f['issue_date'])}", 38, "serif")
+    lay.text(x, y + 600, "发证机关(盖章)", 38, "serif")
+    lay.text(x + 20, y + 680, f["issuer"], 40, "serif")
+    if s.seal:
+        lay.seal(x + 520, y + 600, 150, s.seal.org_name, rng, s.seal.color)
+    return [lay]
+
+
+def _title_approved(s: DocSpec) -> list[Layout]:
+    """A 专业技术资格证书 that states its approval in a sentence (经…职称评审委员会评审通过，
+    …核准) above its entries, with spread labels and the issuer under 发证机关(盖章)."""
+    f, e = s.fields, s.extra
+    w, h = 2000, 1380
+    lay = Layout(w, h, _pattern(w, h, (160, 60, 60), 41))
+    lay.line(w / 2, 40, w / 2, h - 40, 3, (150, 150, 150))
+    x, y, gap = 160, 560, 120
+    _spaced(lay, x, y, "姓名", 40, gap)
+    lay.text(x + gap + 44, y, f["name"], 40, "serif")
+    _spaced(lay, x, y + 100, "性别", 40, gap)
+    lay.text(x + gap + 44, y + 100, f.get("gender", ""), 40, "serif")
+    lay.text(x, y + 200, f"身份证号{f['id_number']}", 40, "serif")
+    lay.text(x, y + 300, f"工作单位{e.get('employer', '')}", 40, "serif")
+    lay.text(w * 3 / 4, 150, "专业技术资格证书", 56, "serif", "ms", bold=True)
+    x, y = w / 2 + 110, 270
+    province = f["issuer"][:3]
+    lay.text(x, y, f"经{province}{f['specialty']}{f['title_level'].replace('副高级', '高级')}职称评审委员会", 38, "serif")
+    lay.text(x, y + 66, f"评审通过，{f['issuer']}核准，", 38, "serif")
+    lay.text(x, y + 132, f"{f['name']}同志具备{f['title_name']}资格。", 38, "serif")
+    y += 230
+    lay.text(x, y, f"资格名称{f['title_name']}", 40, "serif")
+    _spaced(lay, x, y + 90, "专业", 40, gap)
+    lay.text(x + gap + 44, y + 90, f["specialty"], 40, "serif")
+    _spaced(lay, x, y + 180, "级别", 40, gap)
+    lay.text(x + gap + 44, y + 180, f["title_level"], 40, "serif")
+    lay.text(x, y + 270, f"证书编号{f['certificate_number']}", 40, "serif")
+    lay.text(x, y + 360, f"发证日期{cn_date(f['issue_date'])}", 40, "serif")
+    lay.text(x, y + 470, "发证机关(盖章)：", 38, "serif")
+    lay.text(x + 30, y + 550, f["issuer"], 40, "serif")
+    if s.seal:
+        lay.seal(x + 640, y + 470, 150, s.seal.org_name, random.Random(f["certificate_number"]), s.seal.color,
+                 s.seal.inner_text)
+    return [lay]

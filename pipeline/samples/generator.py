@@ -20,7 +20,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from pipeline.samples.documents import DocSpec, build_doc, seal_places
+from pipeline.samples.documents import DocSpec, build_doc, draw_style, seal_places
 from pipeline.samples.packaging import PACKAGINGS, FilePlan, write_file
 from pipeline.samples.people import (
     CURRENT_REGIONS,
@@ -391,6 +391,8 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
             docs.append(build_doc(t, holder, rng, profile, v, when))
         if variety:
             vary_inks(seed, key, docs)
+            for n, d in enumerate(docs):
+                d.extra["style"] = draw_style(d, variety_rng(seed, key, f"style:{n}:{d.doc_type}"))
         files = _plan_files(docs, primary, allowed, rng, person.name)
         if org_filing:
             o = person.employer
