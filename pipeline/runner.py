@@ -200,17 +200,15 @@ def _blank(text: PageText, cls: Classification) -> bool:
     return not text.lines and cls.type == DocType.OTHER
 
 
-def _continues(text: PageText, cls: Classification, doc_type: DocType) -> bool:
-    """Does a page no type claims carry on the `doc_type` document before it? Only when
-    its content says so: it says 续/第2页, or it has no title of its own and leans to no
-    other type more than to this one. A page with its own title (培训费缴费凭证), or
-    with cues of a certificate, starts a document, and its seal goes with it."""
+def _continues(text: PageText) -> bool:
+    """Does a page no type claims carry on the `doc_type` document before it? Yes when it
+    says so (续表, 第2页) or has no title of its own, as a form's next page carries on
+    its table. A page with its own title (培训费缴费凭证, a certificate's name) starts a
+    document, of the type its cues lean to if any, and its seal goes with it. Labels
+    alone (职业（工种）) are no evidence: a form's next page has them too."""
     if says_continued(text.lines):
         return True
-    if own_title(text.lines) is not None:
-        return False
-    lean = weak_type(cls, doc_type)
-    return lean is None or lean[1] <= cls.scores.get(doc_type.value, 0.0)
+    return own_title(text.lines) is None
 
 
 def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classification]],
@@ -239,7 +237,7 @@ def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classificatio
             if cls.type == prev.type and cls.type in MULTI_PAGE_TYPES | {DocType.ID_CARD}:
                 joins = cls.type != DocType.ID_CARD or len(prev.texts) < 2
             elif cls.type == DocType.OTHER and prev.type in MULTI_PAGE_TYPES and text.page != prev.pages[-1]:
-                joins = _continues(text, cls, prev.type)
+                joins = _continues(text)
                 lean = None if joins else weak_type(cls, prev.type)
                 if lean is not None:  # its own document, of the type its cues lean to
                     doc_type, conf = lean[0], round(min(0.45, 0.15 + 0.1 * lean[1]), 3)

@@ -183,16 +183,17 @@ def _rows(lines: Sequence[OcrLine]) -> list[tuple[float, float, float, str]]:
     return out
 
 
-TITLE_WIDTH = 0.7  # a centred title is narrower than this share of the text's width
+TITLE_CHARS = 30  # a title is a short line
+TITLE_WIDTH = 0.7  # a title is narrower than this share of the text's width
 CENTRED = 0.08  # a centred title: its middle this near (share of the width) to the text's middle
 TITLE_ROWS = 5  # a document's title is among its first rows (after a 附件 number, a code)
 
 
 def _named(lines: Sequence[OcrLine], doc_type: DocType, tall: float | None = None) -> bool:
     """Does a row of this part name `doc_type` (one of its cues of weight >= 3)? With
-    `tall`: a title of the part's own, i.e. a row among its first ones that is taller
-    than the body text, or short and centred on the part's text (a form's table row
-    spans the width, its labels sit at the left)."""
+    `tall`: a title of the part's own, i.e. a short row among its first ones, taller
+    than the body text or centred on the part's text (a paragraph's line or a form's
+    table row spans the width; a label sits at the left of its cell)."""
     import re
 
     naming = [re.compile(c.pattern) for c in CUES.get(doc_type, ()) if c.weight >= 3]
@@ -201,7 +202,8 @@ def _named(lines: Sequence[OcrLine], doc_type: DocType, tall: float | None = Non
         left, right = min(ln.bbox[0] for ln in lines), max(ln.bbox[2] for ln in lines)
         mid, tol = (left + right) / 2, CENTRED * (right - left)
         rows = [r for r in rows[:TITLE_ROWS]
-                if r[0] >= tall or (abs(r[1] - mid) <= tol and r[2] <= TITLE_WIDTH * (right - left))]
+                if len(r[3]) <= TITLE_CHARS and r[2] <= TITLE_WIDTH * (right - left)
+                and (r[0] >= tall or abs(r[1] - mid) <= tol)]
     return any(rx.search(r[3]) for r in rows for rx in naming)
 
 
