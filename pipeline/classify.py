@@ -254,3 +254,11 @@ def weak_type(cls: Classification, exclude: DocType) -> tuple[DocType, float] | 
         if best is None or score > best[1]:
             best = (t, score)
     return best
+
+
+def title_names(title: str) -> DocType | None:
+    """The type a page's own title names (one of a type's naming cues, weight >= 3)."""
+    for doc_type, cues in CUES.items():
+        if any(c.weight >= 3 and re.search(c.pattern, title) for c in cues):
+            return doc_type
+    return None

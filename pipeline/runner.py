@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from models.ocr import normalize_text
 from pipeline.cache import StageCache, cache_key
-from pipeline.classify import classify_region, own_title, says_continued, weak_type
+from pipeline.classify import classify_region, own_title, says_continued, title_names, weak_type
 from pipeline.decide import decide
 from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
@@ -236,10 +236,19 @@ def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classificatio
         if prev is not None and text.page - prev.pages[-1] in (0, 1):
             if cls.type == prev.type and cls.type in MULTI_PAGE_TYPES | {DocType.ID_CARD}:
                 joins = cls.type != DocType.ID_CARD or len(prev.texts) < 2
+                title = own_title(text.lines) if joins and text.page != prev.pages[-1] else None
+                named = title_names(title) if title else None
+                if named not in (None, prev.type):  # a certificate page its labels made look like a form
+                    joins, doc_type = False, named
+                    conf = round(min(0.6, 0.3 + 0.05 * cls.scores.get(named.value, 0.0)), 3)
+                    cues = [*cues, f"title {title}: own page after {prev.type.value}"]
             elif cls.type == DocType.OTHER and prev.type in MULTI_PAGE_TYPES and text.page != prev.pages[-1]:
                 joins = _continues(text)
-                lean = None if joins else weak_type(cls, prev.type)
-                if lean is not None:  # its own document, of the type its cues lean to
+                title = None if joins else own_title(text.lines)
+                named = title_names(title) if title else None
+                lean = (named, cls.scores.get(named.value, 0.0)) if named else (
+                    None if joins else weak_type(cls, prev.type))
+                if lean is not None:  # its own document, of the type its title or cues lean to
                     doc_type, conf = lean[0], round(min(0.45, 0.15 + 0.1 * lean[1]), 3)
                     cues = [*cues, f"weak {lean[0].value}: own page after {prev.type.value}"]
         region_seals = seal_in_region(seals.get(text.page, []), text.region.bbox)
