@@ -103,7 +103,11 @@ CUES: dict[DocType, tuple[Cue, ...]] = {
     DocType.APPLICATION_LETTER: (
         Cue("推荐函|承诺书|申请书", 4, title_only=True),
         Cue("推荐函|承诺书|申请书", 2),
-        Cue("郑重承诺|特此推荐|特此申请", 2.5),
+        # A department's recommendation is an official letter (公函): titled 关于推荐…的函,
+        # numbered 粤X函〔2024〕N号, closed with 特此函告 (GB/T 9704 layout).
+        Cue("关于推荐.{0,60}的函", 4),
+        Cue(r"函[〔\[［(（]\d{4}[〕\]］)）]\d+号", 2),
+        Cue("郑重承诺|特此推荐|特此申请|特此函告|特此函达", 2.5),
         Cue("^致", 0.5),
     ),
 }
@@ -199,3 +203,62 @@ def classify_region(
     margin = (best_score - second) / best_score
     conf = max(0.05, min(0.99, strength * (0.55 + 0.45 * margin)))
     return Classification(type=best, confidence=round(conf, 3), scores=clean, cues=fired)
+
+
+# ---------------------------------------------------------------- continuation pages
+
+# A page says it carries on a document: 续表, （续）, 第2页, 共3页.
+CONTINUATION = re.compile(r"续表|[（(]续[)）]|第[2-9二三四五六七八九]页|共[2-9二三四五六七八九]页")
+# The end of a document's name: what a title line ends with.
+TITLE_END = re.compile(r"(证书|证明|凭证|回执|通知书?|执照|登记证|[表函书证单据])$")
+TITLE_ROWS = 4  # a title is among the first rows of a page
+WEAK_SCORE = 2.0  # a label only one document has: enough to say a page is not a form's next page
+
+
+def says_continued(lines: Sequence[OcrLine]) -> bool:
+    """Does the page say it continues a document (续表, 第2页...)?"""
+    return bool(CONTINUATION.search("".join(_compact(line.text) for line in lines)))
+
+
+def own_title(lines: Sequence[OcrLine]) -> str | None:
+    """The page's own title: among its first rows, one taller than the body text that
+    reads like a document's name (ends in 证书, 证明, 表, 函...). A form's second page
+    carries on a table and has none."""
+    if len(lines) < 2:
+        return None
+    heights = sorted(line.bbox[3] - line.bbox[1] for line in lines)
+    median = heights[len(heights) // 2]
+    rows: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2):
+        cy = (line.bbox[1] + line.bbox[3]) / 2
+        if rows and rows[-1][-1].bbox[1] <= cy <= rows[-1][-1].bbox[3]:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    for row in rows[:TITLE_ROWS]:
+        text = _compact("".join(ln.text for ln in sorted(row, key=lambda ln: ln.bbox[0])))
+        tall = max(ln.bbox[3] - ln.bbox[1] for ln in row) >= 1.35 * median
+        if tall and 3 <= len(text) <= 30 and TITLE_END.search(text):
+            return text
+    return None
+
+
+def weak_type(cls: Classification, exclude: DocType) -> tuple[DocType, float] | None:
+    """The type a page unclaimed by MIN_SCORE still leans to (a score >= WEAK_SCORE),
+    other than `exclude` and the photo."""
+    best: tuple[DocType, float] | None = None
+    for name, score in cls.scores.items():
+        t = DocType(name)
+        if t in (exclude, DocType.PHOTO, DocType.OTHER) or score < WEAK_SCORE:
+            continue
+        if best is None or score > best[1]:
+            best = (t, score)
+    return best
+
+
+def title_names(title: str) -> DocType | None:
+    """The type a page's own title names (one of a type's naming cues, weight >= 3)."""
+    for doc_type, cues in CUES.items():
+        if any(c.weight >= 3 and re.search(c.pattern, title) for c in cues):
+            return doc_type
+    return None

@@ -24,11 +24,11 @@ from pydantic import BaseModel
 
 from models.ocr import normalize_text
 from pipeline.cache import StageCache, cache_key
-from pipeline.classify import classify_region
+from pipeline.classify import classify_region, own_title, says_continued, title_names, weak_type
 from pipeline.decide import decide
 from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
-from pipeline.segment import LONG_IMAGE_ASPECT, segment_page
+from pipeline.segment import LONG_IMAGE_ASPECT, segment_page, split_by_content
 from pipeline.sniff import extension_lies
 from pipeline.types import (
     ApplicantFolder,
@@ -128,18 +128,17 @@ def _upright_page(page: Page, image: np.ndarray, engine) -> tuple[Page, np.ndarr
 def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageText, Classification]], list[Seal]]:
     """Upright, split, read and classify one page, and find its seals:
     (page, [(text, class) per region], seals in page pixels)."""
-    from models.face import detect_faces
     from pipeline.seals import detect_seals, read_seal_text, suppress_seal_ink
 
     image = np.asarray(Image.open(page.image_path).convert("RGB"))
     page, image = _upright_page(page, image, engine)
     regions = segment_page(image)
-    page = page.model_copy(update={"regions": regions})
     seals = [read_seal_text(image, s, engine) for s in detect_seals(image, page.number)]
     # Text under a seal is read with the seal's ink taken out (the seal's own ring text
     # was read above, from the unwrapped ring).
     ocr_image = suppress_seal_ink(image, seals) if seals and not page.text_layer else image
     out = []
+    parts: list[Region] = []
     for region in regions:
         x0, y0, x1, y1 = (int(round(v)) for v in region.bbox)
         crop = ocr_image[y0:y1, x0:x1]
@@ -153,17 +152,36 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
             lines = _offset(engine.read(crop), x0, y0)
             engine_name = engine.name
         seconds = time.perf_counter() - t0
-        n_chars = sum(len(line.text.strip()) for line in lines)
-        picture = image[y0:y1, x0:x1]
-        faces = detect_faces(picture, face_detector) if n_chars <= 40 else []
-        photo_sized = page.source == "image" and max(page.width, page.height) <= PHOTO_FILE_MAX_SIDE
-        pictorial = not page.text_layer and not faces and (
-            (n_chars <= 4 and _is_picture(picture)) or (photo_sized and n_chars <= 20 and len(regions) == 1))
-        cls = classify_region(_offset(lines, -x0, -y0), (x1 - x0, y1 - y0), faces, pictorial)
-        text = PageText(file=page.file, page=page.number, region=region, lines=lines,
-                        engine=engine_name, seconds=seconds)
-        out.append((text, cls))
+        # Documents stacked without a blank band between them are told apart by their text.
+        spans = split_by_content(lines, y0, y1) if region.kind != "id_side" else [(y0, y1)]
+        for sy0, sy1 in spans:
+            part = region if len(spans) == 1 else Region(
+                bbox=(float(x0), float(sy0), float(x1), float(sy1)), kind="content_part")
+            part_lines = lines if len(spans) == 1 else [
+                ln for ln in lines if sy0 <= (ln.bbox[1] + ln.bbox[3]) / 2 < sy1]
+            parts.append(part)
+            out.append(_classify_part(page, image, part, part_lines, len(regions) * len(spans), engine_name,
+                                      seconds / len(spans), face_detector))
+    page = page.model_copy(update={"regions": parts})
     return page, out, seals
+
+
+def _classify_part(page: Page, image: np.ndarray, region: Region, lines: list[OcrLine], n_regions: int,
+                   engine_name: str, seconds: float, face_detector) -> tuple[PageText, Classification]:
+    """Classify one region of a page from its lines (page pixels) and its picture."""
+    from models.face import detect_faces
+
+    x0, y0, x1, y1 = (int(round(v)) for v in region.bbox)
+    n_chars = sum(len(line.text.strip()) for line in lines)
+    picture = image[y0:y1, x0:x1]
+    faces = detect_faces(picture, face_detector) if n_chars <= 40 else []
+    photo_sized = page.source == "image" and max(page.width, page.height) <= PHOTO_FILE_MAX_SIDE
+    pictorial = not page.text_layer and not faces and (
+        (n_chars <= 4 and _is_picture(picture)) or (photo_sized and n_chars <= 20 and n_regions == 1))
+    cls = classify_region(_offset(lines, -x0, -y0), (x1 - x0, y1 - y0), faces, pictorial)
+    text = PageText(file=page.file, page=page.number, region=region, lines=lines,
+                    engine=engine_name, seconds=seconds)
+    return text, cls
 
 
 def _is_picture(rgb: np.ndarray) -> bool:
@@ -182,11 +200,22 @@ def _blank(text: PageText, cls: Classification) -> bool:
     return not text.lines and cls.type == DocType.OTHER
 
 
+def _continues(text: PageText) -> bool:
+    """Does a page no type claims carry on the `doc_type` document before it? Yes when it
+    says so (续表, 第2页) or has no title of its own, as a form's next page carries on
+    its table. A page with its own title (培训费缴费凭证, a certificate's name) starts a
+    document, of the type its cues lean to if any, and its seal goes with it. Labels
+    alone (职业（工种）) are no evidence: a form's next page has them too."""
+    if says_continued(text.lines):
+        return True
+    return own_title(text.lines) is None
+
+
 def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classification]],
                        seals: dict[int, list[Seal]] | None = None) -> tuple[list[Document], list[Finding]]:
     """Group classified regions into documents: a multi-page form's pages, both sides of
-    an ID card, and a form's continuation page (classified `other`) stay together. Each
-    document gets the seals lying in its regions."""
+    an ID card, and a form's continuation page (classified `other`, see `_continues`)
+    stay together. Each document gets the seals lying in its regions."""
     from pipeline.seals import seal_in_region
 
     seals = seals or {}
@@ -202,11 +231,26 @@ def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classificatio
             findings.append(Finding(code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=0.9,
                                     message="页面空白或未能识别出任何文字", documents=[f"{file.rel_path}#{text.page}"]))
         prev = docs[-1] if docs else None
-        joins = prev is not None and text.page - prev.pages[-1] in (0, 1) and (
-            (cls.type == prev.type and cls.type in MULTI_PAGE_TYPES | {DocType.ID_CARD}
-             and (cls.type != DocType.ID_CARD or len(prev.texts) < 2))
-            or (cls.type == DocType.OTHER and prev.type in MULTI_PAGE_TYPES and text.page != prev.pages[-1])
-        )
+        doc_type, conf, cues = cls.type, cls.confidence, cls.cues
+        joins = False
+        if prev is not None and text.page - prev.pages[-1] in (0, 1):
+            if cls.type == prev.type and cls.type in MULTI_PAGE_TYPES | {DocType.ID_CARD}:
+                joins = cls.type != DocType.ID_CARD or len(prev.texts) < 2
+                title = own_title(text.lines) if joins and text.page != prev.pages[-1] else None
+                named = title_names(title) if title else None
+                if named not in (None, prev.type):  # a certificate page its labels made look like a form
+                    joins, doc_type = False, named
+                    conf = round(min(0.6, 0.3 + 0.05 * cls.scores.get(named.value, 0.0)), 3)
+                    cues = [*cues, f"title {title}: own page after {prev.type.value}"]
+            elif cls.type == DocType.OTHER and prev.type in MULTI_PAGE_TYPES and text.page != prev.pages[-1]:
+                joins = _continues(text)
+                title = None if joins else own_title(text.lines)
+                named = title_names(title) if title else None
+                lean = (named, cls.scores.get(named.value, 0.0)) if named else (
+                    None if joins else weak_type(cls, prev.type))
+                if lean is not None:  # its own document, of the type its title or cues lean to
+                    doc_type, conf = lean[0], round(min(0.45, 0.15 + 0.1 * lean[1]), 3)
+                    cues = [*cues, f"weak {lean[0].value}: own page after {prev.type.value}"]
         region_seals = seal_in_region(seals.get(text.page, []), text.region.bbox)
         if joins and prev is not None:
             prev.seals.extend(region_seals)
@@ -218,8 +262,8 @@ def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classificatio
             else:
                 prev.cues.append(f"page {text.page}: continuation of {prev.type.value}")
             continue
-        docs.append(Document(file=file.rel_path, pages=[text.page], type=cls.type,
-                             type_confidence=cls.confidence, texts=[text], cues=cls.cues,
+        docs.append(Document(file=file.rel_path, pages=[text.page], type=doc_type,
+                             type_confidence=conf, texts=[text], cues=cues,
                              seals=region_seals))
     return docs, findings
 

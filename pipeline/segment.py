@@ -3,14 +3,22 @@
 Two packagings of the contract put several documents on one page: a "long image"
 (documents stacked vertically, separated by background bands) and an A4 photocopy with
 both sides of an ID card. Everything else is one region: the whole page.
+
+Ink gaps do not always exist: a phone app stitches photos of documents lying on a desk, a
+copier puts two landscape certificates on one A4 sheet. So, once a region is read, its
+OCR lines are split by content too (`split_by_content`): where the text above a cut is
+one document and the text below another, each with its own title.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
-from pipeline.types import Region
+from pipeline.classify import CUES, MIN_SCORE, text_scores
+from pipeline.types import DocType, OcrLine, Region
 
 LONG_IMAGE_ASPECT = 1.8  # height / width above which a page is a stacked long image
 CARD_ASPECT = (1.40, 1.80)  # ID-1 card is 85.6 x 54 mm = 1.585
@@ -146,3 +154,98 @@ def segment_page(image: np.ndarray) -> list[Region]:
             for x0, y0, x1, y1 in cards[:2]
         ]
     return whole
+
+
+# ---------------------------------------------------------------- split by content
+
+TITLE_HEIGHT = 1.25  # a title line is at least this many times the median line height
+MIN_PART_LINES = 3  # each document of a split holds at least this many OCR lines
+MAX_CONTENT_PARTS = 3
+
+
+def _rows(lines: Sequence[OcrLine]) -> list[tuple[float, float, float, str]]:
+    """Lines joined into rows (overlapping vertically), left to right, as (height,
+    centre x, width, text): a letter-spaced title such as 毕 业 证 书 may come back as several
+    boxes. The height is the tallest line's, not the span of lines at staggered heights."""
+    rows: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2):
+        cy = (line.bbox[1] + line.bbox[3]) / 2
+        if rows and rows[-1][-1].bbox[1] <= cy <= rows[-1][-1].bbox[3]:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    out = []
+    for row in rows:
+        row.sort(key=lambda ln: ln.bbox[0])
+        x0, x1 = min(ln.bbox[0] for ln in row), max(ln.bbox[2] for ln in row)
+        out.append((max(ln.bbox[3] - ln.bbox[1] for ln in row), (x0 + x1) / 2, x1 - x0,
+                    "".join(ln.text for ln in row).replace(" ", "")))
+    return out
+
+
+TITLE_CHARS = 30  # a title is a short line
+TITLE_WIDTH = 0.7  # a title is narrower than this share of the text's width
+CENTRED = 0.08  # a centred title: its middle this near (share of the width) to the text's middle
+TITLE_ROWS = 5  # a document's title is among its first rows (after a 附件 number, a code)
+
+
+def _named(lines: Sequence[OcrLine], doc_type: DocType, tall: float | None = None) -> bool:
+    """Does a row of this part name `doc_type` (one of its cues of weight >= 3)? With
+    `tall`: a title of the part's own, i.e. a short row among its first ones, taller
+    than the body text or centred on the part's text (a paragraph's line or a form's
+    table row spans the width; a label sits at the left of its cell)."""
+    import re
+
+    naming = [re.compile(c.pattern) for c in CUES.get(doc_type, ()) if c.weight >= 3]
+    rows = _rows(lines)
+    if tall is not None:
+        left, right = min(ln.bbox[0] for ln in lines), max(ln.bbox[2] for ln in lines)
+        mid, tol = (left + right) / 2, CENTRED * (right - left)
+        rows = [r for r in rows[:TITLE_ROWS]
+                if len(r[3]) <= TITLE_CHARS and r[2] <= TITLE_WIDTH * (right - left)
+                and (r[0] >= tall or abs(r[1] - mid) <= tol)]
+    return any(rx.search(r[3]) for r in rows for rx in naming)
+
+
+def _best(lines: Sequence[OcrLine]) -> tuple[DocType, float]:
+    height = max(ln.bbox[3] for ln in lines) - min(ln.bbox[1] for ln in lines)
+    scores, _ = text_scores(lines, height)
+    best = max(scores.items(), key=lambda kv: (kv[1], kv[0].value), default=(DocType.OTHER, 0.0))
+    return best if best[1] >= MIN_SCORE else (DocType.OTHER, best[1])
+
+
+def split_by_content(lines: Sequence[OcrLine], y0: float, y1: float) -> list[tuple[float, float]]:
+    """Vertical spans of the documents whose OCR lines (page pixels) lie in [y0, y1),
+    top to bottom; [(y0, y1)] when the text is one document.
+
+    A cut is taken only between two parts that the classifier gives two different types,
+    each named by one of its type's naming cues, the lower one by a title of its own (a
+    line among its first ones, taller than the body text). Body text that mentions another document
+    ("持有职业资格证书") is body-sized and never makes a cut; a form's sections share the
+    form's type.
+    """
+    if len(lines) < 2 * MIN_PART_LINES:
+        return [(y0, y1)]
+    heights = sorted(ln.bbox[3] - ln.bbox[1] for ln in lines)
+    tall = TITLE_HEIGHT * heights[len(heights) // 2]
+    ordered = sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    best_cut: tuple[float, float] | None = None  # (score, cut y)
+    reach = ordered[0].bbox[3]
+    for i in range(1, len(ordered)):
+        nxt = ordered[i]
+        if nxt.bbox[1] >= reach and MIN_PART_LINES <= i <= len(ordered) - MIN_PART_LINES:
+            top, bottom = ordered[:i], ordered[i:]
+            (t_type, t_score), (b_type, b_score) = _best(top), _best(bottom)
+            if (DocType.OTHER not in (t_type, b_type) and t_type != b_type
+                    and _named(top, t_type) and _named(bottom, b_type, tall)):
+                cut = (reach + nxt.bbox[1]) / 2
+                if best_cut is None or t_score + b_score > best_cut[0]:
+                    best_cut = (t_score + b_score, cut)
+        reach = max(reach, nxt.bbox[3])
+    if best_cut is None:
+        return [(y0, y1)]
+    cut = best_cut[1]
+    above = [ln for ln in lines if (ln.bbox[1] + ln.bbox[3]) / 2 < cut]
+    below = [ln for ln in lines if (ln.bbox[1] + ln.bbox[3]) / 2 >= cut]
+    spans = split_by_content(above, y0, cut) + split_by_content(below, cut, y1)
+    return spans if len(spans) <= MAX_CONTENT_PARTS else [(y0, cut), (cut, y1)]

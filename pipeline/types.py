@@ -124,7 +124,7 @@ class Region(BaseModel):
     image, one side of an ID card photocopy)."""
 
     bbox: BBox  # in page pixels
-    kind: str = "page"  # page | long_image_part | id_side
+    kind: str = "page"  # page | long_image_part | id_side | content_part
 
 
 class Page(BaseModel):

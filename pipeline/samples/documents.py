@@ -905,7 +905,9 @@ def _app_letter(s: DocSpec) -> list[Layout]:
     f, e = s.fields, s.extra
     w, h = A4
     lay = Layout(w, h)
-    if s.variant == "推荐函":
+    if s.variant == "推荐函" and e.get("style") == "公函":
+        y = _official_letter(lay, s)
+    elif s.variant == "推荐函":
         lay.text(w / 2, 330, "推 荐 函", 72, "sans", "ms", bold=True)
         lay.text(200, 500, "广东省人力资源和社会保障厅：", 38)
         body = (f"兹推荐{e['subject_org']}（统一社会信用代码：{e['uscc']}）申请广东省社会培训评价组织备案，"
@@ -929,6 +931,31 @@ def _app_letter(s: DocSpec) -> list[Layout]:
     signer = e.get("dept", f["org_name"])
     _letter_sign(lay, y + 220, signer, f["issue_date"], s.seal, signer + "letter")
     return [lay]
+
+
+def _official_letter(lay: Layout, s: DocSpec) -> float:
+    """A department's recommendation as an official letter (公函, GB/T 9704): the
+    issuer's red heading, a letter number 粤X函〔year〕N号 over a red rule, the title
+    关于推荐…的函, and 特此函告 at the end; returns the baseline after the body."""
+    f, e = s.fields, s.extra
+    w = lay.width
+    red = (200, 30, 30)
+    lay.text(w / 2, 300, f["org_name"], 84, "serif", "ms", color=red, bold=True)
+    year = f["issue_date"][:4]
+    number = int(e["uscc"][-4:], 36) % 300 + 1
+    lay.text(w / 2, 430, f"粤{f['org_name'][3:5]}函〔{year}〕{number}号", 36, "serif", "ms")
+    lay.line(160, 470, w - 160, 470, 5, red)
+    y = 580.0
+    for ln in wrap(f"{f['org_name']}关于推荐{e['subject_org']}申请广东省社会培训评价组织备案的函", w - 400, 50, "sans"):
+        lay.text(w / 2, y, ln, 50, "sans", "ms", bold=True)
+        y += 76
+    lay.text(200, y + 60, "广东省人力资源和社会保障厅：", 38)
+    body = (f"按照社会培训评价组织遴选推荐工作的有关要求，我会对{e['subject_org']}（统一社会信用代码："
+            f"{e['uscc']}）的申请材料进行了审核。该机构在本行业具有代表性，管理规范，信用良好，"
+            f"同意推荐其申请广东省社会培训评价组织备案，申请职业（工种）为{'、'.join(e['occupations'])}。")
+    y = lay.para(200, y + 150, w - 400, body, 38, 72)
+    y = lay.para(200, y + 10, w - 400, "我会将督促该机构规范开展评价工作，并配合做好监督管理。", 38, 72)
+    return lay.para(200, y + 10, w - 400, "特此函告。", 38, 72)
 
 
 def _other(s: DocSpec) -> list[Layout]:

@@ -274,6 +274,56 @@ def _plan_files(docs: list[DocSpec], primary: str, allowed: list[str], rng: rand
     return plans
 
 
+def _vary_packaging(docs: list[DocSpec], plans: list[FilePlan], allowed: list[str],
+                    rng: random.Random) -> list[FilePlan]:
+    """Files as other applicants put them together: a merged PDF in which the form is
+    followed by other documents (certificates on A4 scans, a receipt), and a long image
+    of two documents photographed on a desk, stacked with no blank band between them
+    (a certificate above a diploma, a licence above the filing form)."""
+    def pick(*types: str) -> int | None:
+        free = [i for i, d in enumerate(docs) if d.doc_type in types and d.doc_type != "id_card"]
+        return rng.choice(free) if free else None
+
+    def regroup(idx: list[int], plan: FilePlan) -> list[FilePlan]:
+        out = []
+        for p in plans:
+            keep = [i for i in p.docs if i not in idx]
+            if keep == p.docs:
+                out.append(p)
+            elif keep and p.packaging in ("merged_pdf", "scanned_pdf", "text_pdf", "long_image"):
+                p.docs = keep
+                out.append(p)
+            elif keep:  # a packaging that needs all its documents: each on its own
+                out.extend(FilePlan(f"{p.name.rpartition('.')[0]}_{k}.jpg", "image", [i], "jpg") for k, i in enumerate(keep))
+        return [*out, plan]
+
+    used: set[int] = set()
+    cert = pick("skill_certificate", "title_certificate")
+    edu = pick("diploma", "degree")
+    form = pick("recommendation_form")
+    if "long_image" in allowed and rng.random() < 0.5:
+        top, bottom = (cert, edu) if cert is not None and edu is not None else (pick("business_license"), form)
+        if top is not None and bottom is not None:
+            plans = regroup([top, bottom], FilePlan(rng.choice(("材料长图.jpg", "证书合集.jpg")), "long_image",
+                                                    [top, bottom], "jpg", options={"desk": True}))
+            used |= {top, bottom}
+    if "merged_pdf" in allowed and form is not None and form not in used and rng.random() < 0.6:
+        after = [i for i in (pick("other"), cert, edu) if i is not None and i not in used]
+        if after:
+            idx = [form, *after]
+            plans = regroup(idx, FilePlan(rng.choice(("材料.pdf", "申报材料合集.pdf")), "merged_pdf", idx, "pdf",
+                                          options={"on_a4": True}))
+    seen: set[str] = set()
+    for p in plans:  # unique names within the folder
+        stem, _, ext = p.name.rpartition(".")
+        n = 2
+        while p.name.lower() in seen:
+            p.name = f"{stem}({n}).{ext}"
+            n += 1
+        seen.add(p.name.lower())
+    return plans
+
+
 def _name(rng: random.Random, what: DocSpec | str, ext: str) -> str:
     if isinstance(what, str):
         base = rng.choice(FILE_NAMES[what])
@@ -394,6 +444,12 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
             for n, d in enumerate(docs):
                 d.extra["style"] = draw_style(d, variety_rng(seed, key, f"style:{n}:{d.doc_type}"))
         files = _plan_files(docs, primary, allowed, rng, person.name)
+        if variety:
+            files = _vary_packaging(docs, files, allowed, variety_rng(seed, key, "packaging"))
+            letter_rng = variety_rng(seed, key, "letter")
+            for d in docs:  # a department recommends as it writes any letter: a 公函
+                if d.doc_type == "application_letter" and d.variant == "推荐函" and letter_rng.random() < 0.7:
+                    d.extra["style"] = "公函"
         if org_filing:
             o = person.employer
             roster = {"序号": i + 1, "机构名称": o.name, "统一社会信用代码": o.uscc, "法定代表人": o.legal_representative,

@@ -57,6 +57,8 @@ def write_file(plan: FilePlan, docs: list[DocSpec], path: Path, rng: random.Rand
             for pg in pages:
                 if s.doc_type == "id_card":
                     pg = _on_a4(pg, rng)
+                elif plan.options.get("on_a4") and pg.width > pg.height:
+                    pg = _landscape_on_a4(pg, rng)
                 img = degrade.scan(pg, rng, grey=plan.grey)
                 images.append(degrade.rotate_cw(img, plan.rotation))
         stamp = dt.datetime(2026, 5, 1, 10, 0, 0).timetuple()  # fixed: equal seeds, equal bytes
@@ -65,7 +67,8 @@ def write_file(plan: FilePlan, docs: list[DocSpec], path: Path, rng: random.Rand
                        title=path.stem, producer="Scanner")
         return _page_numbers(specs, counts)
     if p == "long_image":
-        img = long_image([pg for s in specs for pg in _pages(s)], rng)
+        stack = desk_stack if plan.options.get("desk") else long_image
+        img = stack([pg for s in specs for pg in _pages(s)], rng)
         degrade.save_image(degrade.rotate_cw(img, plan.rotation), path, "jpg", rng)
         return [[1] for _ in specs]
     if p == "id_both_sides":
@@ -113,6 +116,49 @@ def _on_a4(card: Image.Image, rng: random.Random) -> Image.Image:
     page = Image.new("RGB", A4, "white")
     page.paste(card, (rng.randint(150, 500), rng.randint(150, 400)))
     return page
+
+
+def _landscape_on_a4(doc: Image.Image, rng: random.Random) -> Image.Image:
+    """A landscape certificate scanned on an A4 flatbed: near the top of a white page."""
+    page = Image.new("RGB", A4, "white")
+    width = A4[0] - rng.randint(200, 400)
+    doc = doc.resize((width, round(doc.height * width / doc.width)), Image.Resampling.LANCZOS)
+    page.paste(doc, ((A4[0] - width) // 2 + rng.randint(-40, 40), rng.randint(150, 400)))
+    return page
+
+
+def _backdrop(w: int, h: int, rng: random.Random) -> Image.Image:
+    """A desk or a cloth under documents photographed one by one: a tinted gradient
+    with grain, so that no row of the stitched image is blank."""
+    import numpy as np
+
+    base = np.array([rng.randint(60, 170) for _ in range(3)], dtype=np.float32)
+    ys = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    xs = np.linspace(0, 1, w, dtype=np.float32)[None, :, None]
+    wave = 25 * np.sin(ys * rng.uniform(8, 20) + xs * rng.uniform(1, 4))
+    grain = np.random.default_rng(rng.randint(0, 2**31)).normal(0, 8, (h, w, 1)).astype(np.float32)
+    arr = np.clip(base[None, None, :] + wave + grain, 0, 255).astype(np.uint8)
+    return Image.fromarray(arr, "RGB")
+
+
+def desk_stack(pages: list[Image.Image], rng: random.Random, width: int = 1240) -> Image.Image:
+    """Photos of documents lying on a desk, stitched top to bottom by a phone app: each
+    document on its own backdrop, so there is no blank band between them (only the text
+    tells where one ends)."""
+    scaled = [pg.resize((width, round(pg.height * width / pg.width)), Image.Resampling.LANCZOS)
+              for pg in pages]
+    margin = rng.randint(40, 90)
+    tiles = []
+    for s in scaled:
+        tile = _backdrop(width + 2 * margin, s.height + 2 * margin, rng)
+        tile.paste(degrade.scan(s, rng, max_skew=0.0), (margin, margin))
+        tiles.append(tile)
+    out = Image.new("RGB", (width + 2 * margin, sum(t.height for t in tiles)), "white")
+    y = 0
+    for t in tiles:
+        out.paste(t, (0, y))
+        y += t.height
+    return out
 
 
 def long_image(pages: list[Image.Image], rng: random.Random, width: int = 1240) -> Image.Image:
