@@ -1017,18 +1017,15 @@ def render_layouts(spec: DocSpec) -> list[Layout]:
         from pipeline.samples.forgery import edit_layouts
 
         layouts = edit_layouts(spec, layouts)
-<<<<<<< HEAD
     ink = spec.extra.get("seal_ink")
     if ink:  # variety: the issuer's ink pad (pipeline.samples.seals.INK_STYLES)
         for lay in layouts:
             lay.ops = [dataclasses.replace(op, ink=ink) if isinstance(op, SealOp) else op for op in lay.ops]
-=======
     if style(spec).get("traditional"):
         for lay in layouts:
             for op in lay.ops:
                 if isinstance(op, TextOp):
                     op.text = traditional(op.text)
->>>>>>> wt-fields
     return layouts
 
 
