@@ -97,3 +97,38 @@ def test_reasons_name_the_file_and_the_value_with_units() -> None:
     empty = next(v for (c, _), v in by.items() if c == "DOC_UNREADABLE")
     assert "学位证.pdf" in empty and "0 字节" in empty
     assert megabytes(3145728) == "3 MB" and megabytes(4200000) == "4.0 MB"
+
+
+# ---------------------------------------------------------------- CLI (issue 12 item 10)
+
+
+def test_help_is_chinese_and_english_with_each_default() -> None:
+    import argparse
+
+    from pipeline.cli import build_parser
+
+    parser = build_parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    text = subs.choices["run"].format_help()
+    assert "按哪份通知的规则检查" in text and "rule profile" in text
+    for default in ("default: generic", "default: 200", "default: threads", "default: 1", "default: rapidocr"):
+        assert default in " ".join(text.split()), default
+    for name, sp in subs.choices.items():
+        for action in sp._actions:
+            if action.option_strings and action.dest != "help":
+                assert re.search(r"[\u4e00-\u9fff]", action.help or ""), (name, action.dest)
+                assert re.search(r"[A-Za-z]{3}", action.help or ""), (name, action.dest)
+
+
+def test_run_without_profile_warns_that_generic_checks_no_notice(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.cli import main
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    assert main(["run", str(batch), "--out", str(tmp_path / "out"), "--no-prefect",
+                 "--batch-date", "2024-12-01"]) == 0
+    err = capsys.readouterr().err
+    assert "generic" in err and "未指定 --profile" in err and "checks no notice's rules" in err
+    assert main(["run", str(batch), "--out", str(tmp_path / "out2"), "--no-prefect", "--profile", "generic",
+                 "--batch-date", "2024-12-01"]) == 0
+    assert "未指定 --profile" not in capsys.readouterr().err
