@@ -198,14 +198,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_DEFECT_WORDS = {"wrong_name": "一份证书上的姓名是别人的 (a certificate in another name)",
+                     "no_seal": "一份材料没有盖章 (a document without its seal)",
+                     "photo_background": "证件照背景颜色不对 (photo on the wrong background)",
+                     "same_photo": "与另一人使用同一张照片 (the same photo as another applicant)"}
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipeline.samples.generator import generate_batch
+    from pipeline.samples.defects import inject_showcase
+    from pipeline.samples.generator import plan_batch, render_batch
 
     root = Path(args.dir)
     batch_dir = root / "batch"
+    shown: list[tuple[str, str]] = []
     if not batch_dir.is_dir():
         print(f"generating a sample batch of {args.applicants} applicants in {batch_dir} …", flush=True)
-        generate_batch(root, n_applicants=args.applicants, seed=args.seed, profile=args.profile)
+        spec = plan_batch(args.applicants, args.seed, args.profile)
+        # A few applicants broken on purpose, so that a newcomer sees what certriage catches.
+        shown = inject_showcase(spec)
+        render_batch(spec, root)
     out = root / "out"
     batch_date = args.batch_date
     truth = root / "truth.json"
@@ -217,6 +228,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"running certriage on it (profile {args.profile}, batch date {batch_date or date.today()}) …", flush=True)
     report = run_batch(str(batch_dir), out, args.profile, batch_date, args.workers, args.ocr)
     print(_summary(report))
+    if shown:
+        print("problems planted on purpose (示例中故意设置的问题):")
+        for key, kind in shown:
+            print(f"  {key}: {DEMO_DEFECT_WORDS.get(kind, kind)}")
     for name in ("report.json", "queue.csv", "queue.xlsx", "report.html"):
         print(f"  {out / name}")
     return 0
