@@ -316,60 +316,23 @@ def xlsx_append(ws: Any, row: list[Any]) -> None:
             cell.data_type = "s"
 
 
-_DECISION_FILL = {"不符合": "FFC7CE", "需人工复核": "FFEB9C", "通过": "C6EFCE"}
-_COL_WIDTHS = [6, 26, 10, 21, 12, 8, 8, 90]
-
-
 def queue_xlsx_bytes(report: Report) -> bytes:
-    """The queue as a workbook: bold frozen header, coloured 结论, ID numbers as text
-    (Excel would turn 18 digits into 4.4E+17), a second sheet for batch-level issues."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    """queue.xlsx: first the notice's own summary table (汇总表) for the profile, in its
+    column order, then 系统结论, 风险, 置信度, 问题 (pipeline.summary_table, the same
+    writer as the web UI's export); then the short queue (the CSV's columns); then the
+    batch-level issues. ID numbers are text (Excel would turn 18 digits into 4.4E+17)."""
+    from pipeline import summary_table as st
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "复核队列"
-    ws.append(QUEUE_HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    top = Alignment(vertical="top")
-    wrap = Alignment(vertical="top", wrap_text=True)
-    for row in queue_rows(report):
-        xlsx_append(ws, row)
-        r = ws.max_row
-        ws.cell(r, 4).number_format = "@"
-        for c in (6, 7):
-            ws.cell(r, c).number_format = "0.000"
-        for c in range(1, 8):
-            ws.cell(r, c).alignment = top
-        ws.cell(r, 8).alignment = wrap
-        fill = _DECISION_FILL.get(str(row[4]))
-        if fill:
-            ws.cell(r, 5).fill = PatternFill("solid", start_color=fill, end_color=fill)
-    for i, width in enumerate(_COL_WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-
+    ordered = [applicant_to_dict(a) for a in queue_order(report.applicants)]
+    name = st.table_name(report.profile)
+    sheets = [(st.TABLE_TITLES[name], st.headers(report.profile), st.rows(ordered, report.profile)),
+              ("复核队列", QUEUE_HEADERS, queue_rows(report))]
     if report.findings or report.skipped:
-        bs = wb.create_sheet("批次问题")
-        bs.append(["级别", "问题", "说明", "文件"])
-        for cell in bs[1]:
-            cell.font = Font(bold=True)
-        for f in _by_severity(report.findings):
-            row = [severity_word(f.severity), describe(f), f.message, "；".join(f.documents)]
-            xlsx_append(bs, row)
-        for k in report.skipped:
-            xlsx_append(bs, ["跳过", "未处理的文件", k.reason, k.path])
-        for i, width in enumerate([8, 40, 50, 60], 1):
-            bs.column_dimensions[get_column_letter(i)].width = width
-        bs.freeze_panes = "A2"
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        batch = [[severity_word(f.severity), describe(f), f.message, "；".join(f.documents)]
+                 for f in _by_severity(report.findings)]
+        batch += [["跳过", "未处理的文件", k.reason, k.path] for k in report.skipped]
+        sheets.append(("批次问题", ["级别", "问题", "说明", "文件"], batch))
+    return st.workbook_bytes(sheets)
 
 
 # ---------------------------------------------------------------- images
