@@ -658,3 +658,48 @@ def test_summary_table_prefers_the_roster_and_composes_the_qualification() -> No
     assert row["申报考评职业（工种）"] == "电工、钳工"
     assert row["系统结论"] == "需人工复核" and row["置信度"] == 0.7 and row["材料目录"] == "001_张三"
     assert row["问题"].startswith("缺少单位公章：表.pdf")
+
+
+# ---------------------------------------------------------------- report.html (issue 12 item 9)
+
+
+def test_html_pages_links_legend_comparison_and_each_finding_once(report: Report, tmp_path: Path) -> None:
+    a1 = report.applicants[1]  # 001_李四: give it a roster row that differs, and a cue pattern
+    assert a1.key == "001_李四"
+    docs = [d.model_copy(update={"cues": ["degree:授予.{0,12}学位"]}) for d in a1.documents]
+    a1 = a1.model_copy(update={"roster": {"姓名": "李四", "身份证号": "11010519491231002X", "性别": "男"},
+                               "documents": docs})
+    rep = report.model_copy(update={"applicants": [report.applicants[0], a1, *report.applicants[2:]]})
+    paths = rp.write_reports(rep, tmp_path / "o")
+    page = paths["html"].read_text(encoding="utf-8")
+    # No classifier patterns.
+    assert "依据：" not in page and "授予.{0,12}" not in page
+    # A legend for 结论/风险/置信度.
+    legend = page[page.index('<dl class="legend">'):]
+    legend = legend[: legend.index("</dl>")]
+    for word in ("结论", "风险", "置信度", "需人工复核"):
+        assert word in legend
+    # Each finding once: in its applicant's section, not again per file nor in the queue.
+    queue = page[page.index('<table class="queue">'):]
+    queue = queue[: queue.index("</table>")]
+    for pos, a in enumerate(rp.queue_order(rep.applicants), 1):
+        section = page[page.index(f'<details class="app" id="a{pos}"'):]
+        section = section[: section.index("</details>")]
+        for f in a.findings:
+            words = rp.html.escape(rp.describe(f))
+            assert section.count(words) == 1 and words not in queue, words
+    # Thumbnails open the page full size, with the boxes read on it.
+    thumbs = re.findall(r'<a class="thumb" href="#(pg-[\d-]+)"', page)
+    assert thumbs
+    for anchor in thumbs:
+        view = page[page.index(f'<div class="pageview" id="{anchor}">'):]
+        view = view[: view.index("</div></div>", view.index('class="pagebox"')) + 12]
+        src = re.search(r'<img src="(pages/[^"]+)"', view).group(1)
+        assert (tmp_path / "o" / src).is_file()
+    assert 'class="box' in page and "姓名：李四" in page  # the name field's box on the ID card
+    # Document references are links to those pages.
+    assert re.search(r'<span class="refs msg">\[<a href="#pg-[\d-]+">', page)
+    # Evidence crops inline under the finding.
+    assert re.search(r'<div class="ev"><a href="evidence/[^"]+" target="_blank"><img src="evidence/', page)
+    # The roster beside the documents, a difference marked.
+    assert "汇总表与材料对照" in page and '<td class="diff">男</td>' in page
