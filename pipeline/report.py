@@ -684,7 +684,7 @@ a.thumb{display:block}
 .fref{font-size:12px;color:#57606a;margin:2px 0 4px}
 table.cmp{font-size:13px;margin:4px 0 10px}
 table.cmp td.diff{background:#fde2e1;color:#a40e26;font-weight:600}
-.pageview{display:none;position:fixed;inset:0;background:rgba(20,22,26,.88);overflow:auto;z-index:10;
+.pageview{display:none;position:fixed;inset:0;background:rgba(20,22,26,.97);overflow:auto;z-index:10;
  padding:14px}
 .pageview:target{display:block}
 .pageview .bar{color:#fff;margin:0 auto 8px;max-width:95vw;display:flex;justify-content:space-between}
