@@ -341,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="预审一个批次（目录、.zip 或 s3:// 前缀） / process a batch folder, .zip or s3:// prefix")
     r.add_argument("batch", help="批次：目录、.zip 或 s3://bucket/prefix/（CERTRIAGE_S3_* 环境变量） / "
                                  "folder, .zip, or s3://bucket/prefix/ (CERTRIAGE_S3_* env)")
-    r.add_argument("--profile", type=_profile, default=None,
+    r.add_argument("--profile", type=_profile, nargs="?", const=None, default=None,
                    help="按哪份通知的规则检查（certriage profiles 列出）；不给则用 generic 并警告 / the notice's "
                         "rule profile (see `certriage profiles`); without it generic, with a warning "
                         "（默认 default: generic）")

@@ -129,6 +129,9 @@ def test_run_without_profile_warns_that_generic_checks_no_notice(tmp_path, capsy
                  "--batch-date", "2024-12-01"]) == 0
     err = capsys.readouterr().err
     assert "generic" in err and "未指定 --profile" in err and "checks no notice's rules" in err
+    assert main(["run", str(batch), "--out", str(tmp_path / "out1"), "--no-prefect",
+                 "--batch-date", "2024-12-01", "--profile"]) == 0  # --profile without a value
+    assert "未指定 --profile" in capsys.readouterr().err
     assert main(["run", str(batch), "--out", str(tmp_path / "out2"), "--no-prefect", "--profile", "generic",
                  "--batch-date", "2024-12-01"]) == 0
     assert "未指定 --profile" not in capsys.readouterr().err
