@@ -397,6 +397,26 @@ def _type_mismatch(f: Finding) -> str | None:
     return f"{ext}内容实为{kind}"
 
 
+def _doc_missing(f: Finding) -> str | None:
+    wanted = [doc_type_name(t) for t in f.expected] if isinstance(f.expected, list) else []
+    text = f"需交其一：{'或'.join(wanted)}" if len(wanted) > 1 else ""
+    if isinstance(f.found, list) and f.found:
+        text += ("；" if text else "") + "已交：" + "、".join(doc_type_name(t) for t in f.found)
+    return text
+
+
+def _same_as(f: Finding) -> str | None:
+    others = f.found if isinstance(f.found, list) else [f.found] if f.found else []
+    return f"与本批次申请人 {'、'.join(map(str, others))} 的相同" if others else None
+
+
+def _roster_missing(f: Finding) -> str | None:
+    found = str(f.found or "")
+    if found.startswith("第"):
+        return found.split("：", 1)[0] + "未填写"
+    return "汇总表没有这一列" if f.expected else None
+
+
 def _message(f: Finding) -> str:
     """The stage's own Chinese message, without nesting brackets in the reason's own."""
     return _short(f.message.replace("（", "，").replace("）", ""))
@@ -427,6 +447,10 @@ _DETAILS: dict[str, Any] = {
     "DOC_UNREADABLE": _message,
     "DOC_UNCLASSIFIED": lambda f: "未能判断是哪类材料" + (f"，开头为“{_short(str(f.found))}”" if f.found else ""),
     "PHOTO_MISSING": lambda f: "材料中未找到证件照",
+    "DOC_MISSING": _doc_missing,
+    "DUPLICATE_ID_IN_BATCH": _same_as,
+    "DUPLICATE_CERT_IN_BATCH": _same_as,
+    "ROSTER_FIELD_MISSING": _roster_missing,
 }
 
 
