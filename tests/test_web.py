@@ -539,5 +539,6 @@ def test_roster_row_and_org_filings_when_the_report_has_them(out_dir: Path, tmp_
     client = TestClient(org)
     login(client)
     head = next(csv.reader(io.StringIO(client.get("/export.csv").content.decode("utf-8-sig"))))
-    assert head[:8] == ["序号", "材料目录", "机构名称", "统一社会信用代码", "法定代表人", "注册地址", "机构类型", "申报职业"]
+    assert head[:12] == ["序号", "机构名称", "统一社会信用代码", "法定代表人", "注册地址", "机构类型", "申报职业", "材料目录",
+                         "系统结论", "风险", "置信度", "问题"]  # the filing table, as queue.xlsx
     assert head[-5:] == ["审核结论", "审核人", "审核时间", "备注", "与系统结论不同"]
