@@ -53,6 +53,35 @@ def _profile(s: str) -> str:
     return s
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default, in both languages (默认 / default)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "%(default)" in text or action.default is argparse.SUPPRESS or action.option_strings == []:
+            return text
+        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+            return text + "（默认 default: 关 off）"
+        if action.default is None:
+            return text
+        return text + "（默认 default: %(default)s）"
+
+
+GENERIC_WARNING = ("certriage: 警告 warning: 未指定 --profile，按 generic 检查：只查材料齐全、一致与真伪，"
+                   "不检查任何通知的申报条件（年龄、等级、年限）；请用 --profile 选择通知（certriage profiles 列出）。"
+                   " No --profile given: generic checks no notice's rules (age, level, years); "
+                   "pick the notice's profile (see `certriage profiles`).")
+
+
+def _profile_or_generic(profile: str | None) -> str:
+    """The profile asked for; without one, `generic` and a warning on stderr, since it
+    checks none of the notice's eligibility rules and a newcomer would not know."""
+    if profile:
+        return profile
+    print(GENERIC_WARNING, file=sys.stderr)
+    return "generic"
+
+
 def _prefect_default() -> bool:
     """`certriage run` goes through the Prefect flow unless CERTRIAGE_NO_PREFECT=1."""
     return os.environ.get("CERTRIAGE_NO_PREFECT", "").strip().lower() not in ("1", "true", "yes")
@@ -153,8 +182,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                   "Prefect API: start a Prefect server and set PREFECT_API_URL (see README)", file=sys.stderr)
             return 2
     t0 = time.perf_counter()
+    profile = _profile_or_generic(args.profile)
     try:
-        report = run_batch(args.batch, args.out, args.profile, args.batch_date, args.workers,
+        report = run_batch(args.batch, args.out, profile, args.batch_date, args.workers,
                            args.ocr, args.dpi, args.work_dir, use_prefect=False if args.no_prefect else None,
                            task_runner=args.task_runner, dask_address=args.dask_address)
     except (BatchError, StorageError) as exc:
@@ -168,14 +198,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_DEFECT_WORDS = {"wrong_name": "一份证书上的姓名是别人的 (a certificate in another name)",
+                     "no_seal": "一份材料没有盖章 (a document without its seal)",
+                     "photo_background": "证件照背景颜色不对 (photo on the wrong background)",
+                     "same_photo": "与另一人使用同一张照片 (the same photo as another applicant)"}
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipeline.samples.generator import generate_batch
+    from pipeline.samples.defects import inject_showcase
+    from pipeline.samples.generator import plan_batch, render_batch
 
     root = Path(args.dir)
     batch_dir = root / "batch"
+    shown: list[tuple[str, str]] = []
     if not batch_dir.is_dir():
         print(f"generating a sample batch of {args.applicants} applicants in {batch_dir} …", flush=True)
-        generate_batch(root, n_applicants=args.applicants, seed=args.seed, profile=args.profile)
+        spec = plan_batch(args.applicants, args.seed, args.profile)
+        # A few applicants broken on purpose, so that a newcomer sees what certriage catches.
+        shown = inject_showcase(spec)
+        render_batch(spec, root)
     out = root / "out"
     batch_date = args.batch_date
     truth = root / "truth.json"
@@ -187,6 +228,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"running certriage on it (profile {args.profile}, batch date {batch_date or date.today()}) …", flush=True)
     report = run_batch(str(batch_dir), out, args.profile, batch_date, args.workers, args.ocr)
     print(_summary(report))
+    if shown:
+        print("problems planted on purpose (示例中故意设置的问题):")
+        for key, kind in shown:
+            print(f"  {key}: {DEMO_DEFECT_WORDS.get(kind, kind)}")
     for name in ("report.json", "queue.csv", "queue.xlsx", "report.html"):
         print(f"  {out / name}")
     return 0
@@ -284,71 +329,106 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="certriage", description="Pre-check application batches for reviewers.")
-    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    sub = p.add_subparsers(dest="command", required=True)
+    """The command line, its help in Chinese and English (中文 / English), each option
+    with its default."""
+    fmt = _HelpFormatter
+    p = argparse.ArgumentParser(
+        prog="certriage", formatter_class=fmt,
+        description="职业技能评价申报材料预审：逐份识别、核对，给出 通过 / 需人工复核 / 不符合。\n"
+                    "Pre-check application batches for reviewers.\n"
+                    "快速开始 quick start: certriage demo；certriage run <批次目录> --profile <通知> --out <输出目录>")
+    p.add_argument("-v", "--verbose", action="store_true", help="在 stderr 输出进度日志 / log progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True, title="命令 commands")
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--batch-date", type=_date, default=None, help="date rules are judged at (default today)")
+        sp.add_argument("--batch-date", type=_date, default=None,
+                        help="按哪一天判断日期规则，YYYY-MM-DD（默认今天） / date rules are judged at "
+                             "(default: today)")
         sp.add_argument("--workers", type=int, default=1,
-                        help="files read in parallel (threads, processes or Dask workers: see --task-runner)")
-        sp.add_argument("--ocr", choices=("rapidocr", "paddleocr"), default="rapidocr")
+                        help="并行读取的文件数（线程、进程或 Dask，见 --task-runner） / files read in parallel "
+                             "(threads, processes or Dask workers: see --task-runner)")
+        sp.add_argument("--ocr", choices=("rapidocr", "paddleocr"), default="rapidocr",
+                        help="文字识别引擎 / OCR engine")
 
-    r = sub.add_parser("run", help="process a batch folder, .zip or s3:// prefix")
-    r.add_argument("batch", help="folder, .zip, or s3://bucket/prefix/ (CERTRIAGE_S3_* env)")
-    r.add_argument("--profile", type=_profile, default="generic")
-    r.add_argument("--out", required=True, help="output folder or s3://bucket/prefix/")
-    r.add_argument("--dpi", type=int, default=200, help="render resolution of PDF pages")
+    r = sub.add_parser("run", formatter_class=fmt,
+                       help="预审一个批次（目录、.zip 或 s3:// 前缀） / process a batch folder, .zip or s3:// prefix")
+    r.add_argument("batch", help="批次：目录、.zip 或 s3://bucket/prefix/（CERTRIAGE_S3_* 环境变量） / "
+                                 "folder, .zip, or s3://bucket/prefix/ (CERTRIAGE_S3_* env)")
+    r.add_argument("--profile", type=_profile, nargs="?", const=None, default=None,
+                   help="按哪份通知的规则检查（certriage profiles 列出）；不给则用 generic 并警告 / the notice's "
+                        "rule profile (see `certriage profiles`); without it generic, with a warning "
+                        "（默认 default: generic）")
+    r.add_argument("--out", required=True, help="输出目录或 s3://bucket/prefix/（必填） / output folder or "
+                                                "s3://bucket/prefix/ (required)")
+    r.add_argument("--dpi", type=int, default=200, help="PDF 页面渲染分辨率 / render resolution of PDF pages")
     r.add_argument("--work-dir", type=Path, default=None,
-                   help="local cache/work folder (default <out>/.work; for s3:// outputs ~/.cache/certriage/work/…)")
+                   help="本地缓存/工作目录 / local cache/work folder（默认 default: <out>/.work；"
+                        "s3:// 输出为 ~/.cache/certriage/work/…）")
     r.add_argument("--task-runner", choices=("threads", "processes", "dask"), default="threads",
-                   help="where files are read: threads (default), local processes, or Dask")
+                   help="在哪里读取文件：线程、本机进程或 Dask / where files are read: threads, local "
+                        "processes, or Dask")
     r.add_argument("--dask-address", default=None,
-                   help="scheduler of an existing Dask cluster, tcp://host:8786 (implies --task-runner dask)")
+                   help="已有 Dask 集群的调度器地址 tcp://host:8786（隐含 --task-runner dask） / scheduler of "
+                        "an existing Dask cluster (implies --task-runner dask)（默认 default: 无 none）")
     r.add_argument("--no-prefect", action="store_true",
-                   help="plain loop without the Prefect flow (also CERTRIAGE_NO_PREFECT=1)")
+                   help="不经 Prefect 流程，直接顺序运行（也可设 CERTRIAGE_NO_PREFECT=1） / plain loop "
+                        "without the Prefect flow (also CERTRIAGE_NO_PREFECT=1)")
     common(r)
     r.set_defaults(func=cmd_run)
 
-    d = sub.add_parser("demo", help="generate a sample batch and run it end to end")
-    d.add_argument("--dir", default="demo-out", help="where the sample batch and outputs go")
-    d.add_argument("--applicants", type=int, default=10)
-    d.add_argument("--seed", type=int, default=0)
-    d.add_argument("--profile", type=_profile, default="gd-supervisor")
+    d = sub.add_parser("demo", formatter_class=fmt,
+                       help="生成一个含问题样例的示例批次并完整运行 / generate a sample batch (some applicants "
+                            "with defects) and run it end to end")
+    d.add_argument("--dir", default="demo-out", help="示例批次与输出放在哪里 / where the sample batch and outputs go")
+    d.add_argument("--applicants", type=int, default=10, help="申请人数 / number of applicants")
+    d.add_argument("--seed", type=int, default=0, help="随机种子（同种子同结果） / random seed (same seed, same batch)")
+    d.add_argument("--profile", type=_profile, default="gd-supervisor",
+                   help="示例按哪份通知生成与检查 / the notice the sample is made and checked for")
     common(d)
     d.set_defaults(func=cmd_demo)
 
-    m = sub.add_parser("models", help="manage local OCR models")
-    msub = m.add_subparsers(dest="models_command", required=True)
-    pp = msub.add_parser("prepare-paddle", help="prepare the offline PaddleOCR model folder")
-    pp.add_argument("--dest", default=None)
+    m = sub.add_parser("models", formatter_class=fmt, help="管理本地 OCR 模型 / manage local OCR models")
+    msub = m.add_subparsers(dest="models_command", required=True, title="命令 commands")
+    pp = msub.add_parser("prepare-paddle", formatter_class=fmt,
+                         help="准备离线 PaddleOCR 模型目录 / prepare the offline PaddleOCR model folder")
+    pp.add_argument("--dest", default=None, help="模型目录 / model folder（默认 default: 内置位置 built-in place）")
     pp.set_defaults(func=cmd_prepare_paddle)
 
-    pr = sub.add_parser("profiles", help="list the bundled rule profiles")
+    pr = sub.add_parser("profiles", formatter_class=fmt,
+                        help="列出内置的通知规则 / list the bundled rule profiles")
     pr.set_defaults(func=cmd_profiles)
 
-    s = sub.add_parser("serve", help="the reviewers' web UI over a run's outputs")
-    s.add_argument("dir", help="the run's --out: a folder or s3://bucket/prefix/")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--db", default=None, help="SQLAlchemy URL of the reviews database (default: a "
-                   "file per run in $CERTRIAGE_DATA_DIR or ~/.local/share/certriage, never in <dir>)")
+    s = sub.add_parser("serve", formatter_class=fmt,
+                       help="审核人员网页界面 / the reviewers' web UI over a run's outputs")
+    s.add_argument("dir", help="运行的 --out：目录或 s3://bucket/prefix/ / the run's --out: a folder or "
+                               "s3://bucket/prefix/")
+    s.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on")
+    s.add_argument("--port", type=int, default=8000, help="端口 / port")
+    s.add_argument("--db", default=None, help="审核记录数据库的 SQLAlchemy URL / SQLAlchemy URL of the reviews "
+                   "database（默认 default: 每次运行一个文件，位于 $CERTRIAGE_DATA_DIR 或 "
+                   "~/.local/share/certriage，绝不在 <dir> 内 / a file per run there, never in <dir>）")
     s.add_argument("--secure-cookies", action="store_true",
-                   help="mark the session cookie Secure (behind an https proxy)")
+                   help="会话 cookie 标记 Secure（在 https 代理之后） / mark the session cookie Secure "
+                        "(behind an https proxy)")
     s.set_defaults(func=cmd_serve)
 
-    u = sub.add_parser("users", help="reviewer accounts of the web UI")
-    usub = u.add_subparsers(dest="users_command", required=True)
-    ua = usub.add_parser("add", help="add a reviewer (prompts for the password)")
-    ua.add_argument("name")
-    ul = usub.add_parser("list", help="list the reviewers")
-    ud = usub.add_parser("disable", help="disable a reviewer and end their sessions")
-    ud.add_argument("name")
+    u = sub.add_parser("users", formatter_class=fmt, help="网页界面的审核人员账号 / reviewer accounts of the web UI")
+    usub = u.add_subparsers(dest="users_command", required=True, title="命令 commands")
+    ua = usub.add_parser("add", formatter_class=fmt, help="添加审核人员（提示输入密码） / add a reviewer "
+                                                          "(prompts for the password)")
+    ua.add_argument("name", help="用户名 / user name")
+    ul = usub.add_parser("list", formatter_class=fmt, help="列出审核人员 / list the reviewers")
+    ud = usub.add_parser("disable", formatter_class=fmt, help="停用审核人员并结束其会话 / disable a reviewer "
+                                                              "and end their sessions")
+    ud.add_argument("name", help="用户名 / user name")
     for sp in (ua, ul, ud):
-        sp.add_argument("--dir", default=None, help="the run's out dir: use its default database")
-        sp.add_argument("--db", default=None, help="SQLAlchemy URL of the reviews database")
-    ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    ua.add_argument("--update", action="store_true", help="set a new password for an existing user")
+        sp.add_argument("--dir", default=None, help="运行的输出目录：用其默认数据库 / the run's out dir: use its "
+                                                    "default database（默认 default: 无 none）")
+        sp.add_argument("--db", default=None, help="审核记录数据库的 SQLAlchemy URL / SQLAlchemy URL of the "
+                                                   "reviews database（默认 default: 无 none）")
+    ua.add_argument("--password-stdin", action="store_true", help="从 stdin 读取密码 / read the password from stdin")
+    ua.add_argument("--update", action="store_true", help="为已有用户设置新密码 / set a new password for an "
+                                                          "existing user")
     u.set_defaults(func=cmd_users)
     return p
 

@@ -254,31 +254,204 @@ def ref_label(ref: str) -> str:
 
 
 def describe(finding: Finding) -> str:
-    """One reason in words, e.g. "缺少材料：身份证" or
-    "姓名不一致：身份证（应为：张三；实为：张山）".
+    """One reason in words, in Chinese, naming the file or field and the value, e.g.
+    "缺少材料：身份证", "姓名不一致：姓名（应为：张三；实为：张山）" or
+    "照片背景颜色不符合要求：证件照.jpg（背景应为白色，实为蓝色）".
 
-    Built from the code's phrase plus subject/expected/found, so the queue reads alike
-    whatever stage made the finding; an unknown code falls back to its own message."""
+    Built from the code's phrase plus a per-code detail (units, colours, sizes in MB),
+    so the queue reads alike whatever stage made the finding. The machine fields
+    expected/found of report.json stay as they are; internal measures (hash distances,
+    ink spread) never reach the words. An unknown code falls back to its own message."""
     phrase = finding_phrase(finding.code)
     if phrase is None:
         return finding.message
     text = phrase
+    files = _file_names(finding)
+    if finding.code in _OWN_FILE and files:
+        files = files[:1]  # the second reference is the other applicant's file
+    if finding.code in _FILE_DETAILS and files:
+        text += "：" + _names(files)
+    elif finding.subject:
+        text += "：" + subject_name(finding.subject)
+    elif finding.code in _FILE_CODES and files:
+        text += "：" + _names(files)
+    detailer = _DETAILS.get(finding.code)
+    detail = detailer(finding) if detailer is not None else None
+    if detail is None:
+        detail = _generic_detail(finding)
+    return text + (f"（{detail}）" if detail else "")
+
+
+def _file_names(finding: Finding) -> list[str]:
+    return _unique(r.partition("#")[0].rsplit("/", 1)[-1] for r in finding.documents)
+
+
+def _names(files: list[str]) -> str:
+    return "、".join(files[:3]) + ("等" if len(files) > 3 else "")
+
+
+def _generic_detail(finding: Finding) -> str:
+    """应为：…；实为：… from plain values; a dict of internal measures is not words, so
+    such a finding's own (Chinese) message stands in for it."""
     key = finding.subject if finding.subject in FIELD_NAMES else None
     if finding.code == "LEVEL_INSUFFICIENT":
         key = "skill_level"
-    if finding.subject:
-        text += "：" + subject_name(finding.subject)
-    elif finding.code in _FILE_CODES and finding.documents:
-        names = _unique(r.partition("#")[0].rsplit("/", 1)[-1] for r in finding.documents)
-        text += "：" + "、".join(names[:3]) + ("等" if len(names) > 3 else "")
+    if isinstance(finding.expected, dict) and set(finding.expected) - {"min", "max"} or \
+            isinstance(finding.found, dict):
+        return _short(finding.message)
     parts = []
     if finding.expected is not None and format_value(finding.expected, key):
         parts.append("应为：" + _short(format_value(finding.expected, key)))
     if finding.found is not None and format_value(finding.found, key):
         parts.append("实为：" + _short(format_value(finding.found, key)))
-    if parts:
-        text += "（" + "；".join(parts) + "）"
+    return "；".join(parts)
+
+
+def megabytes(n: Any) -> str:
+    """A byte count as a reviewer reads it: 3145728 -> "3 MB", 4200000 -> "4.0 MB"."""
+    mb = float(n) / 1048576
+    return f"{mb:.0f} MB" if abs(mb - round(mb)) < 1e-9 else f"{mb:.1f} MB"
+
+
+def _photo_too_large(f: Finding) -> str | None:
+    if not isinstance(f.found, (int, float)) or not isinstance(f.expected, (int, float)):
+        return None
+    return f"文件 {megabytes(f.found)}，超过 {megabytes(f.expected)}"
+
+
+def _photo_background(f: Finding) -> str | None:
+    if not f.expected or not f.found:
+        return None
+    return f"背景应为{color_word(f.expected)}，实为{color_word(f.found)}"
+
+
+def _photo_face(f: Finding) -> str:
+    n = f.found.get("faces") if isinstance(f.found, dict) else None
+    if n == 0:
+        return "应为一张居中的正面人像，未检测到人脸"
+    if isinstance(n, int) and n > 1:
+        return f"应为一张居中的正面人像，检测到 {n} 张人脸"
+    problem = f.message.removeprefix("照片")
+    return f"应为一张居中的正面人像，实为{problem}" if problem else "应为一张居中的正面人像"
+
+
+def _photo_size(f: Finding) -> str | None:
+    exp, found = f.expected, f.found
+    if not isinstance(exp, dict) or not isinstance(found, (list, tuple)) or len(found) != 2:
+        return None
+    px = exp.get("px") or []
+    want = f"{exp.get('format', '')}（{px[0]}×{px[1]} 像素）" if len(px) == 2 else str(exp.get("format", ""))
+    return f"尺寸应为{want}的比例，实为 {found[0]}×{found[1]} 像素"
+
+
+def _duplicate_photo(f: Finding) -> str:
+    other = f.found.get("applicant") if isinstance(f.found, dict) else None
+    return f"与申请人 {other} 的照片相同或几乎相同" if other else "与本批次另一申请人的照片相同或几乎相同"
+
+
+def _duplicate_file(f: Finding) -> str | None:
+    return f"与申请人 {f.found} 提交的页面相同" if isinstance(f.found, str) and f.found else None
+
+
+def _seal_suspicious(f: Finding) -> str:
+    if isinstance(f.found, str) and f.found in COLOR_WORDS:
+        return f"印章颜色应为红色，实为{color_word(f.found)}，请核对是否为原印"
+    return "印章颜色完全均匀，疑似电子粘贴"
+
+
+def _seal_text(f: Finding) -> str | None:
+    if not f.expected:
+        return None
+    seen = f"，实为“{_short(str(f.found))}”" if f.found else "，未能读出印章文字"
+    return f"印章应为“{_short(str(f.expected))}”{seen}"
+
+
+def _tamper(f: Finding) -> str:
+    found = f.found if isinstance(f.found, dict) else {}
+    page, text = found.get("page"), found.get("text")
+    where = f"第{page}页" if page else ""
+    what = f"“{_short(str(text))}”" if text else "一行文字"
+    field = f"{subject_name(f.subject)}栏" if f.subject else ""
+    return f"{where}{field}{what}处的压缩痕迹与周围不一致，疑似后贴"
+
+
+def _not_color(f: Finding) -> str:
+    return "应为彩色照片，实为黑白/灰度照片"
+
+
+def _number_invalid(f: Finding) -> str:
+    return f"号码 {f.found} 不符合国家标准的编码规则：位数、校验位或出生日期有误" if f.found else \
+        "号码不符合国家标准的编码规则"
+
+
+_KIND_WORDS = {"pdf": "PDF 文档", "jpeg": "JPEG 图片", "png": "PNG 图片", "tiff": "TIFF 图片",
+               "bmp": "BMP 图片", "webp": "WebP 图片", "gif": "GIF 图片", "zip": "压缩包",
+               "empty": "空文件", "unknown": "未知格式"}
+
+
+def _type_mismatch(f: Finding) -> str | None:
+    if not f.expected:
+        return None
+    kind = _KIND_WORDS.get(str(f.expected), str(f.expected))
+    ext = f"扩展名为 .{str(f.found).lstrip('.')}，" if f.found else "没有扩展名，"
+    return f"{ext}内容实为{kind}"
+
+
+def _doc_missing(f: Finding) -> str | None:
+    wanted = [doc_type_name(t) for t in f.expected] if isinstance(f.expected, list) else []
+    text = f"需交其一：{'或'.join(wanted)}" if len(wanted) > 1 else ""
+    if isinstance(f.found, list) and f.found:
+        text += ("；" if text else "") + "已交：" + "、".join(doc_type_name(t) for t in f.found)
     return text
+
+
+def _same_as(f: Finding) -> str | None:
+    others = f.found if isinstance(f.found, list) else [f.found] if f.found else []
+    return f"与本批次申请人 {'、'.join(map(str, others))} 的相同" if others else None
+
+
+def _roster_missing(f: Finding) -> str | None:
+    found = str(f.found or "")
+    if found.startswith("第"):
+        return found.split("：", 1)[0] + "未填写"
+    return "汇总表没有这一列" if f.expected else None
+
+
+def _message(f: Finding) -> str:
+    """The stage's own Chinese message, without nesting brackets in the reason's own."""
+    return _short(f.message.replace("（", "，").replace("）", ""))
+
+
+# Codes whose reason is about one file: the head names the file, not the subject.
+_FILE_DETAILS = frozenset({"PHOTO_FILE_TOO_LARGE", "PHOTO_BACKGROUND", "PHOTO_NOT_COLOR", "PHOTO_SIZE",
+                           "PHOTO_FACE", "DUPLICATE_PHOTO_IN_BATCH", "DUPLICATE_FILE_IN_BATCH", "SEAL_MISSING",
+                           "SEAL_SUSPICIOUS", "SEAL_TEXT_MISMATCH", "TAMPER_SUSPECTED"})
+# Pair findings: the first reference is this applicant's file, the second the other's.
+_OWN_FILE = frozenset({"DUPLICATE_PHOTO_IN_BATCH", "DUPLICATE_FILE_IN_BATCH"})
+
+_DETAILS: dict[str, Any] = {
+    "PHOTO_FILE_TOO_LARGE": _photo_too_large,
+    "PHOTO_BACKGROUND": _photo_background,
+    "PHOTO_NOT_COLOR": _not_color,
+    "PHOTO_FACE": _photo_face,
+    "PHOTO_SIZE": _photo_size,
+    "DUPLICATE_PHOTO_IN_BATCH": _duplicate_photo,
+    "DUPLICATE_FILE_IN_BATCH": _duplicate_file,
+    "SEAL_SUSPICIOUS": _seal_suspicious,
+    "SEAL_TEXT_MISMATCH": _seal_text,
+    "SEAL_MISSING": lambda f: None if f.expected != "seal" else "应有出具单位的公章，未见印章",
+    "TAMPER_SUSPECTED": _tamper,
+    "ID_NUMBER_INVALID": _number_invalid,
+    "USCC_INVALID": _number_invalid,
+    "FILE_TYPE_MISMATCH": _type_mismatch,
+    "DOC_UNREADABLE": _message,
+    "DOC_UNCLASSIFIED": lambda f: "未能判断是哪类材料" + (f"，开头为“{_short(str(f.found))}”" if f.found else ""),
+    "PHOTO_MISSING": lambda f: "材料中未找到证件照",
+    "DOC_MISSING": _doc_missing,
+    "DUPLICATE_ID_IN_BATCH": _same_as,
+    "DUPLICATE_CERT_IN_BATCH": _same_as,
+    "ROSTER_FIELD_MISSING": _roster_missing,
+}
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -51,6 +51,10 @@ class ExaminerCardRule(_Strict):
 
 class RosterRule(_Strict):
     required_columns: list[str] = Field(default_factory=lambda: ["姓名", "身份证号"])
+    # The notice's summary table queue.xlsx follows (pipeline.summary_table): seed 001
+    # 附件3 or 附件5; None: the contract's roster columns (the filing columns for
+    # organisations).
+    table: Literal["附件3", "附件5"] | None = None
 
 
 class OrgRule(_Strict):

@@ -316,60 +316,23 @@ def xlsx_append(ws: Any, row: list[Any]) -> None:
             cell.data_type = "s"
 
 
-_DECISION_FILL = {"不符合": "FFC7CE", "需人工复核": "FFEB9C", "通过": "C6EFCE"}
-_COL_WIDTHS = [6, 26, 10, 21, 12, 8, 8, 90]
-
-
 def queue_xlsx_bytes(report: Report) -> bytes:
-    """The queue as a workbook: bold frozen header, coloured 结论, ID numbers as text
-    (Excel would turn 18 digits into 4.4E+17), a second sheet for batch-level issues."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    """queue.xlsx: first the notice's own summary table (汇总表) for the profile, in its
+    column order, then 系统结论, 风险, 置信度, 问题 (pipeline.summary_table, the same
+    writer as the web UI's export); then the short queue (the CSV's columns); then the
+    batch-level issues. ID numbers are text (Excel would turn 18 digits into 4.4E+17)."""
+    from pipeline import summary_table as st
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "复核队列"
-    ws.append(QUEUE_HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    top = Alignment(vertical="top")
-    wrap = Alignment(vertical="top", wrap_text=True)
-    for row in queue_rows(report):
-        xlsx_append(ws, row)
-        r = ws.max_row
-        ws.cell(r, 4).number_format = "@"
-        for c in (6, 7):
-            ws.cell(r, c).number_format = "0.000"
-        for c in range(1, 8):
-            ws.cell(r, c).alignment = top
-        ws.cell(r, 8).alignment = wrap
-        fill = _DECISION_FILL.get(str(row[4]))
-        if fill:
-            ws.cell(r, 5).fill = PatternFill("solid", start_color=fill, end_color=fill)
-    for i, width in enumerate(_COL_WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-
+    ordered = [applicant_to_dict(a) for a in queue_order(report.applicants)]
+    name = st.table_name(report.profile)
+    sheets = [(st.TABLE_TITLES[name], st.headers(report.profile), st.rows(ordered, report.profile)),
+              ("复核队列", QUEUE_HEADERS, queue_rows(report))]
     if report.findings or report.skipped:
-        bs = wb.create_sheet("批次问题")
-        bs.append(["级别", "问题", "说明", "文件"])
-        for cell in bs[1]:
-            cell.font = Font(bold=True)
-        for f in _by_severity(report.findings):
-            row = [severity_word(f.severity), describe(f), f.message, "；".join(f.documents)]
-            xlsx_append(bs, row)
-        for k in report.skipped:
-            xlsx_append(bs, ["跳过", "未处理的文件", k.reason, k.path])
-        for i, width in enumerate([8, 40, 50, 60], 1):
-            bs.column_dimensions[get_column_letter(i)].width = width
-        bs.freeze_panes = "A2"
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        batch = [[severity_word(f.severity), describe(f), f.message, "；".join(f.documents)]
+                 for f in _by_severity(report.findings)]
+        batch += [["跳过", "未处理的文件", k.reason, k.path] for k in report.skipped]
+        sheets.append(("批次问题", ["级别", "问题", "说明", "文件"], batch))
+    return st.workbook_bytes(sheets)
 
 
 # ---------------------------------------------------------------- images
@@ -708,6 +671,30 @@ table.fields td.v{max-width:640px;white-space:pre-wrap;word-break:break-all}
 .filebody{display:flex;gap:18px;align-items:flex-start}
 .filebody .thumbs{flex:0 0 auto;max-width:440px}
 .filebody .docs{flex:1 1 auto;min-width:0}
+.legend{background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:6px 14px;margin:8px 0;
+ font-size:13px;color:#57606a}
+.legend dt{display:inline;font-weight:600;color:#1f2328}
+.legend dd{display:inline;margin:0 14px 0 4px}
+ol.findings{margin:4px 0 10px;padding-left:22px}
+ol.findings li{margin:4px 0}
+.ev{display:flex;gap:6px;flex-wrap:wrap;margin:4px 0 2px}
+.ev img{max-height:110px;max-width:320px;border:1px solid #c9d1d9;background:#fafafa}
+.refs a{margin-right:4px}
+a.thumb{display:block}
+.fref{font-size:12px;color:#57606a;margin:2px 0 4px}
+table.cmp{font-size:13px;margin:4px 0 10px}
+table.cmp td.diff{background:#fde2e1;color:#a40e26;font-weight:600}
+.pageview{display:none;position:fixed;inset:0;background:rgba(20,22,26,.97);overflow:auto;z-index:10;
+ padding:14px}
+.pageview:target{display:block}
+.pageview .bar{color:#fff;margin:0 auto 8px;max-width:95vw;display:flex;justify-content:space-between}
+.pageview .bar a{color:#fff;font-size:16px}
+.pagebox{position:relative;margin:0 auto;width:fit-content;background:#fff}
+.pagebox img{display:block;max-width:94vw;height:auto}
+.box{position:absolute;border:2px solid #0b57c2;background:rgba(11,87,194,.08)}
+.box.seal{border-color:#d1242f;background:rgba(209,36,47,.08);border-radius:50%}
+.box.low{border-color:#d4a017}
+.box.hit{border:3px solid #d1242f;background:rgba(209,36,47,.15)}
 """
 
 _JS = """
@@ -719,6 +706,8 @@ d.style.display=(!dec||d.dataset.decision===dec)?'':'none';});
 document.querySelectorAll('tr.q').forEach(function(r){
 r.style.display=(!dec||r.dataset.decision===dec)?'':'none';});}
 window.addEventListener('hashchange',openHash);openHash();
+document.addEventListener('keydown',function(e){if(e.key==='Escape'&&location.hash.indexOf('#pg-')===0){
+history.back();}});
 """
 
 
@@ -731,26 +720,51 @@ def _badge(decision: Any) -> str:
     return f'<span class="badge {_e(d)}">{_e(decision_word(d))}</span>'
 
 
-def _finding_li(f: Finding) -> str:
+LEGEND = (
+    ("结论", "通过：没有需要人看的问题；需人工复核：有警告或把握不足的问题；不符合：明确违反通知的某条要求。"
+             "结论只是预审意见，由审核人员决定。"),
+    ("风险", "0–1，至少有一个问题属实的可能性；队列按风险从高到低排列。"),
+    ("置信度", "0–1，系统对自己这条结论的把握；置信度 0.9 的结论大约十条里有九条是对的。"),
+)
+
+
+def _legend_html() -> str:
+    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in LEGEND)
+    return f'<dl class="legend">{items}</dl>'
+
+
+def _ref_links(refs: Sequence[str], anchors: dict[str, str]) -> str:
+    """Document references as links to the full page (with its boxes) where the report
+    has that page; as words otherwise."""
+    out = []
+    for r in list(dict.fromkeys(refs))[:5]:
+        file, page = _parse_ref(r)
+        anchor = anchors.get(f"{file}#{page}")
+        label = _e(ref_label(r))
+        out.append(f'<a href="#{_e(anchor)}">{label}</a>' if anchor else label)
+    more = "等" if len(set(refs)) > 5 else ""
+    return f'<span class="refs msg">[{"、".join(out)}{more}]</span>'
+
+
+def _finding_li(f: Finding, anchors: dict[str, str] | None = None, fid: str | None = None) -> str:
+    """One finding: severity, the reason in words, its pages as links, its confidence,
+    and its evidence crops inline (the field's box on each document for a mismatch)."""
     sev = str(f.severity)
     parts = [
-        f'<li><span class="sev sev-{_e(sev)}">{_e(severity_word(sev))}</span>',
+        f'<li{f" id={chr(34)}{_e(fid)}{chr(34)}" if fid else ""} title="{_e(f.code)}">'
+        f'<span class="sev sev-{_e(sev)}">{_e(severity_word(sev))}</span>',
         _e(describe(f)),
-        f'<span class="code">{_e(f.code)}</span>',
     ]
-    desc = describe(f)
-    if f.message and f.message != desc:
-        parts.append(f'<span class="msg">{_e(f.message)}</span>')
     if f.documents:
-        labels = "、".join(ref_label(r) for r in f.documents[:5])
-        more = "等" if len(f.documents) > 5 else ""
-        parts.append(f'<span class="msg">[{_e(labels)}{more}]</span>')
+        parts.append(_ref_links(f.documents, anchors or {}))
     if f.confidence is not None:
         parts.append(f'<span class="conf">置信度 {f.confidence:.2f}</span>')
-    for j, rel in enumerate(f.evidence):
-        parts.append(
-            f' <a href="{_e(rel)}" target="_blank">证据{j + 1 if len(f.evidence) > 1 else ""}</a>'
+    if f.evidence:
+        imgs = "".join(
+            f'<a href="{_e(rel)}" target="_blank"><img src="{_e(rel)}" alt="证据{j + 1}" loading="lazy"></a>'
+            for j, rel in enumerate(f.evidence)
         )
+        parts.append(f'<div class="ev">{imgs}</div>')
     return " ".join(parts) + "</li>"
 
 
@@ -769,8 +783,6 @@ def _document_html(d: Document) -> str:
         f'<span class="code">{_e(d.type)}</span> '
         f'<span class="conf">类型置信度 {d.type_confidence:.2f} · 第{_e(pages)}页</span>',
     ]
-    if d.cues:
-        out.append(f'<div class="cues">依据：{_e("、".join(d.cues[:MAX_CUES]))}</div>')
     if d.fields:
         rows = "".join(
             f'<tr><td>{_e(field_name(k))}</td><td class="v">{_value_html(k, fv.value)}</td>'
@@ -796,9 +808,37 @@ def _document_html(d: Document) -> str:
     return "".join(out)
 
 
+def _comparison_html(a: ApplicantResult, is_org: bool) -> str:
+    """The roster row beside each document's values, a differing cell marked: the web
+    UI's table (pipeline.web.data.comparison), with full values (this page is the
+    reviewer's own copy, as queue.xlsx is)."""
+    from pipeline.web.data import Secrets, comparison
+
+    secrets = Secrets()
+    cmp = comparison(applicant_to_dict(a), is_org, secrets)
+    if not cmp.rows:
+        return ""
+    head = "".join(
+        f"<th>{_e(c)}" + (f'<br><span class="conf">{_e(sub)}</span>' if sub else "") + "</th>"
+        for c, sub in cmp.columns
+    )
+    body = []
+    for column, cells in cmp.rows:
+        tds = "".join(
+            f'<td class="{"diff" if c.differs else ""}">'
+            f"{_e(secrets.values[c.secret] if c.secret is not None else c.text)}</td>"
+            for c in cells
+        )
+        body.append(f"<tr><td>{_e(column)}</td>{tds}</tr>")
+    title = "汇总表与材料对照" if cmp.has_roster else "材料对照"
+    return f'<h3>{title}</h3><table class="cmp"><tr><th>项目</th>{head}</tr>{"".join(body)}</table>'
+
+
 def _applicant_html(
-    pos: int, a: ApplicantResult, thumbs: dict[str, str], photo_rel: str | None
+    pos: int, a: ApplicantResult, thumbs: dict[str, str], photo_rel: str | None,
+    anchors: dict[str, str] | None = None, is_org: bool = False,
 ) -> str:
+    anchors = anchors or {}
     name = a.identity.get("name") or ""
     out = [
         f'<details class="app" id="a{pos}" data-decision="{_e(a.decision)}">',
@@ -812,13 +852,16 @@ def _applicant_html(
             for k, v in a.identity.items()
         )
         out.append(f'<table class="ident">{rows}</table>')
+    ordered = _by_severity(a.findings)
+    number = {id(f): n for n, f in enumerate(ordered, 1)}
     out.append("<h3>问题</h3>" if a.findings else '<p class="none">未发现问题</p>')
-    if a.findings:
+    if a.findings:  # each finding once, here; the files below point back to it
         out.append(
-            '<ul class="findings">'
-            + "".join(_finding_li(f) for f in _by_severity(a.findings))
-            + "</ul>"
+            '<ol class="findings">'
+            + "".join(_finding_li(f, anchors, f"f{pos}-{number[id(f)]}") for f in ordered)
+            + "</ol>"
         )
+    out.append(_comparison_html(a, is_org))
     if a.photo is not None:
         p = a.photo
         bits = [f"{p.width_px}×{p.height_px} 像素"]
@@ -848,24 +891,24 @@ def _applicant_html(
     for file in files:
         pages = sorted((p for p in a.pages if p.file == file), key=lambda p: p.number)
         docs = [d for d in a.documents if d.file == file]
-        about = [f for f in a.findings if any(_parse_ref(r)[0] == file for r in f.documents)]
+        about = [f for f in ordered if any(_parse_ref(r)[0] == file for r in f.documents)]
         out.append(f'<div class="file"><div class="fname">{_e(file)}</div>')
         if about:
-            out.append(
-                '<ul class="findings">'
-                + "".join(_finding_li(f) for f in _by_severity(about))
-                + "</ul>"
-            )
+            links = "、".join(f'<a href="#f{pos}-{number[id(f)]}">{number[id(f)]}</a>' for f in about)
+            out.append(f'<div class="fref">相关问题：{links}</div>')
         out.append('<div class="filebody"><div class="thumbs">')
         if not pages:
             out.append('<div class="noimg">无页面预览</div>')
         for p in pages:
-            uri = thumbs.get(f"{p.file}#{p.number}")
+            ref = f"{p.file}#{p.number}"
+            uri = thumbs.get(ref)
             img = (
-                f'<img src="{uri}" alt="{_e(ref_label(f"{p.file}#{p.number}"))}" loading="lazy">'
+                f'<img src="{uri}" alt="{_e(ref_label(ref))}" loading="lazy">'
                 if uri
                 else '<div class="noimg">无法显示</div>'
             )
+            if uri and anchors.get(ref):
+                img = f'<a class="thumb" href="#{_e(anchors[ref])}" title="查看整页">{img}</a>'
             out.append(f"<figure>{img}<figcaption>第{p.number}页</figcaption></figure>")
         out.append('</div><div class="docs">')
         if not docs:
@@ -876,17 +919,73 @@ def _applicant_html(
     return "\n".join(out)
 
 
+def _pct(v: float, whole: int) -> str:
+    return f"{100.0 * v / max(whole, 1):.2f}%"
+
+
+def _box_div(box: Sequence[float], page: Page, cls: str, title: str) -> str:
+    x0, y0, x1, y1 = box
+    return (
+        f'<div class="box {cls}" title="{_e(title)}" style="left:{_pct(x0, page.width)};'
+        f"top:{_pct(y0, page.height)};width:{_pct(x1 - x0, page.width)};"
+        f'height:{_pct(y1 - y0, page.height)}"></div>'
+    )
+
+
+def _page_view_html(
+    anchor: str, page: Page, image: str, docs: Sequence[Document], findings: Sequence[Finding], back: str
+) -> str:
+    """A page full size with the boxes the pipeline read (fields, seals) and the fields
+    a finding is about, shown when its anchor is the location's target (no script)."""
+    boxes = []
+    hit_fields = {f.subject for f in findings if f.subject}
+    for d in docs:
+        first = d.pages[0] if d.pages else 1
+        for k, fv in d.fields.items():
+            if fv.bbox is None or (fv.page or first) != page.number:
+                continue
+            cls = "hit" if k in hit_fields else ("low" if fv.confidence < LOW_FIELD_CONFIDENCE else "")
+            boxes.append(_box_div(fv.bbox, page, cls, f"{field_name(k)}：{format_value(fv.value, k)}"))
+        for seal in d.seals:
+            if seal.bbox is not None and seal.page == page.number:
+                boxes.append(_box_div(seal.bbox, page, "seal", "公章" + (f"：{seal.text}" if seal.text else "")))
+    return (
+        f'<div class="pageview" id="{_e(anchor)}"><div class="bar"><span>{_e(page.file)} 第{page.number}页'
+        f"（蓝框：识别的字段；红框：公章或有问题的字段）</span>"
+        f'<a href="#{_e(back)}">关闭 ✕</a></div><div class="pagebox">'
+        f'<img src="{_e(image)}" alt="{_e(ref_label(f"{page.file}#{page.number}"))}" loading="lazy">'
+        + "".join(boxes)
+        + "</div></div>"
+    )
+
+
 def report_html(
     report: Report,
     thumbs: dict[str, str] | None = None,
     photos: dict[str, str] | None = None,
+    page_images: dict[str, str] | None = None,
 ) -> str:
-    """One self-contained page: counts, the queue, one collapsible section per applicant.
-    `thumbs` maps "<file>#<page>" to a data: URI; `photos` applicant key -> photo crop."""
+    """One page: counts with a legend, the queue, one collapsible section per applicant
+    (each finding once, with its evidence crops and links to its pages), and each page
+    full size with its boxes behind its thumbnail. `thumbs` maps "<file>#<page>" to a
+    data: URI; `photos` applicant key -> photo crop; `page_images` "<file>#<page>" ->
+    pages/… (the full pages beside report.html)."""
     thumbs = thumbs or {}
     photos = photos or {}
+    page_images = page_images or {}
     ordered = queue_order(report.applicants)
+    is_org = str(report.profile).endswith("org-filing")
     counts = {d: sum(1 for a in ordered if a.decision == d) for d in DECISION_RANK}
+    anchors: dict[str, str] = {}
+    views: list[str] = []
+    for pos, a in enumerate(ordered, 1):
+        for n, p in enumerate(sorted(a.pages, key=lambda p: (p.file, p.number)), 1):
+            ref = f"{p.file}#{p.number}"
+            if ref in page_images and ref not in anchors:
+                anchors[ref] = f"pg-{pos}-{n}"
+                docs = [d for d in a.documents if d.file == p.file and p.number in (d.pages or [1])]
+                about = [f for f in a.findings if any(_parse_ref(r) == (p.file, p.number) for r in f.documents)]
+                views.append(_page_view_html(anchors[ref], p, page_images[ref], docs, about, f"a{pos}"))
     s = report.stats
     out = [
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
@@ -907,13 +1006,14 @@ def report_html(
         '<a class="count" href="#" onclick="only(\'\');return false;">全部'
         f"<b>{len(ordered)}</b></a></div>"
     )
+    out.append(_legend_html())
     if report.findings or report.skipped:
         out.append("<h2>批次问题</h2>")
         if report.findings:
             out.append(
-                '<ul class="findings">'
-                + "".join(_finding_li(f) for f in _by_severity(report.findings))
-                + "</ul>"
+                '<ol class="findings">'
+                + "".join(_finding_li(f, anchors) for f in _by_severity(report.findings))
+                + "</ol>"
             )
         if report.skipped:
             items = "".join(f"<li>{_e(k.path)}：{_e(k.reason)}</li>" for k in report.skipped)
@@ -924,6 +1024,10 @@ def report_html(
         '<table class="queue"><tr>' + "".join(f"<th>{_e(h)}</th>" for h in QUEUE_HEADERS) + "</tr>"
     )
     for pos, a in enumerate(ordered, 1):
+        # The queue names the problems by number; their words are in the applicant's section.
+        sevs = [str(f.severity) for f in a.findings]
+        tally = "、".join(f"{severity_word(k)} {sevs.count(k)}" for k in ("error", "warning", "info") if k in sevs)
+        cell = f'<a href="#a{pos}">{len(a.findings)} 个问题</a>（{_e(tally)}）' if a.findings else "—"
         out.append(
             f'<tr class="q" data-decision="{_e(a.decision)}"><td class="num">{pos}</td>'
             f'<td><a href="#a{pos}">{_e(a.key)}</a></td>'
@@ -931,7 +1035,7 @@ def report_html(
             f'<td class="id">{_e(format_value(a.identity.get("id_number")))}</td>'
             f"<td>{_badge(a.decision)}</td>"
             f'<td class="num">{a.risk:.3f}</td><td class="num">{a.confidence:.3f}</td>'
-            f"<td>{_e(findings_text(a.findings))}</td></tr>"
+            f"<td>{cell}</td></tr>"
         )
     out.append("</table>")
     out.append(
@@ -939,7 +1043,8 @@ def report_html(
         '<button onclick="setAll(false)">全部收起</button></div>'
     )
     for pos, a in enumerate(ordered, 1):
-        out.append(_applicant_html(pos, a, thumbs, photos.get(a.key)))
+        out.append(_applicant_html(pos, a, thumbs, photos.get(a.key), anchors, is_org))
+    out.extend(views)
     out.append(f"<script>{_JS}</script></body></html>")
     return "\n".join(out)
 
@@ -1018,7 +1123,7 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
     }
     atomic_write(paths["csv"], queue_csv_bytes(final))
     atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
-    atomic_write(paths["html"], report_html(final, thumbs, photos).encode("utf-8"))
+    atomic_write(paths["html"], report_html(final, thumbs, photos, page_images).encode("utf-8"))
     data = json.dumps(report_to_dict(final, photos, page_images), ensure_ascii=False, indent=2)
     atomic_write(paths["json"], (data + "\n").encode("utf-8"))
     _prune_evidence(paths["evidence"], written)

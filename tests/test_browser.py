@@ -263,3 +263,36 @@ def test_review_in_a_real_browser(server: dict[str, Any], browser: Any, tmp_path
     assert "/login" in page.url
     ctx.close()
     assert errors == [], errors
+
+
+def test_report_html_thumbnail_opens_the_page(sample_run: dict[str, Any], browser: Any, tmp_path: Path) -> None:
+    """report.html from a file:// URL, as a reviewer opens it: expand an applicant, click a
+    thumbnail, and the page shows full size with the boxes read on it; Escape-free close
+    link goes back to the applicant (issue 12 item 9)."""
+    out = tmp_path / "out"
+    shutil.copytree(sample_run["out"], out, ignore=shutil.ignore_patterns(".work", "reviews.sqlite3*"))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((out / "report.html").as_uri())
+    assert page.locator("dl.legend").is_visible() and "置信度" in page.locator("dl.legend").inner_text()
+    page.locator("details.app > summary").first.click()
+    thumb = page.locator("details.app[open] a.thumb").first
+    thumb.wait_for(state="visible")
+    anchor = unquote(thumb.get_attribute("href") or "").lstrip("#")
+    thumb.click()
+    view = page.locator(f'div.pageview[id="{anchor}"]')
+    view.wait_for(state="visible")
+    assert page.evaluate("location.hash") == f"#{anchor}"
+    img = view.locator(".pagebox img")
+    img.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    assert img.bounding_box()["width"] > 300  # full size, not the 200 px thumbnail
+    boxes = view.locator(".pagebox .box")
+    assert boxes.count() > 0 and boxes.first.is_visible()
+    _shot(page, tmp_path, "report-page")
+    view.locator(".bar a").click()
+    view.wait_for(state="hidden")
+    assert errors == []
+    ctx.close()

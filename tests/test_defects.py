@@ -197,7 +197,9 @@ def test_rendered_files_carry_the_defect(tmp_path: Path, sc_plan: BatchSpec) -> 
     truth = render_batch(spec, tmp_path)
     ws = load_workbook(tmp_path / "batch" / "roster.xlsx").active
     assert ws is not None
-    rows = [dict(zip(ROSTER_COLUMNS, r, strict=True)) for r in list(ws.iter_rows(values_only=True))[1:]]
+    table = list(ws.iter_rows(values_only=True))
+    assert set(ROSTER_COLUMNS) <= set(table[0])  # sc-examiner: with 附件3's 现职业资格 as well
+    rows = [dict(zip(table[0], r, strict=True)) for r in table[1:]]
     col = spec.applicants[0].expected_findings[0]["subject"]
     assert rows[0][col] == spec.applicants[0].roster[col]
     t = {a["key"]: a for a in truth["applicants"]}

@@ -145,6 +145,11 @@ def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert "2 applicants" in out
     assert (tmp_path / "demo" / "out" / "report.html").is_file()
     assert (tmp_path / "demo" / "truth.json").is_file()
+    # The demo shows what certriage catches: one applicant was broken on purpose.
+    assert "002_" in out.split("problems planted on purpose", 1)[1]
+    report = json.loads((tmp_path / "demo" / "out" / "report.json").read_text(encoding="utf-8"))
+    second = next(a for a in report["applicants"] if a["key"].startswith("002_"))
+    assert "NAME_MISMATCH" in {f["code"] for f in second["findings"]}, second["findings"]
 
 
 def test_paddleocr_engine_end_to_end(sample_run: dict, tmp_path: Path, schema: dict) -> None:

@@ -385,7 +385,7 @@ def test_xlsx_same_rows_as_csv(out) -> None:
     with paths["csv"].open(encoding="utf-8-sig", newline="") as fh:
         csv_rows = list(csv.reader(fh))
     wb = openpyxl.load_workbook(paths["xlsx"])
-    ws = wb.worksheets[0]
+    ws = wb["复核队列"]  # the short queue, after the notice's summary table
     xl_rows = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
     assert xl_rows[0] == csv_rows[0]
     assert len(xl_rows) == len(csv_rows) == 5
@@ -396,7 +396,7 @@ def test_xlsx_same_rows_as_csv(out) -> None:
         assert x[5] == pytest.approx(float(c[5])) and x[6] == pytest.approx(float(c[6]))
         assert x[7] == c[7]
     assert ws["A1"].font.bold
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "B2"
     assert ws.column_dimensions["H"].width > 40
     assert ws["E2"].fill.start_color.rgb.endswith("FFC7CE")  # reject red
     assert ws["D5"].number_format == "@"
@@ -568,9 +568,14 @@ def test_queue_cells_never_formulas(report: Report, tmp_path: Path) -> None:
         update={"key": '=HYPERLINK("x")', "identity": {"name": "王\x0b五"}}
     )
     paths = rp.write_reports(report.model_copy(update={"applicants": [evil]}), tmp_path / "o")
-    ws = openpyxl.load_workbook(paths["xlsx"]).worksheets[0]
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    ws = wb["复核队列"]
     assert ws["B2"].value == '=HYPERLINK("x")' and ws["B2"].data_type == "s"
     assert ws["C2"].value == "王五"
+    table = wb.worksheets[0]  # the summary table: the folder and the name, also literal
+    cells = [c for row in table.iter_rows(min_row=2) for c in row]
+    assert any(c.value == '=HYPERLINK("x")' and c.data_type == "s" for c in cells)
+    assert all(c.data_type != "f" for c in cells) and "王五" in [c.value for c in cells]
     with paths["csv"].open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[1][1] == '\'=HYPERLINK("x")'
@@ -589,3 +594,112 @@ def test_queue_csv_keeps_id_numbers_as_text(report: Report) -> None:
     assert rows[1][3] == '="440106199001011239"'
     assert rp.csv_cell("44010619900101123X") == '="44010619900101123X"'
     assert rp.csv_cell("2024") == "2024" and rp.csv_cell("张三") == "张三"
+
+
+# ---------------------------------------------------------------- queue.xlsx: the notice's table (issue 12 item 7)
+
+ANNEX3 = ["序号", "工作单位", "姓名", "性别", "身份证号码", "文化程度", "现职业资格（专业技术职称）",
+          "申报考评职业（工种）", "联系电话", "通讯地址"]
+ANNEX5 = ["序号", "身份证号", "姓名", "性别", "出生日期", "民族", "政治面貌", "文化程度", "工作年限", "电子邮箱",
+          "从事职业", "联系方式", "工作单位", "通讯地址"]
+CONTRACT = ["序号", "姓名", "性别", "身份证号", "出生日期", "民族", "政治面貌", "文化程度", "工作年限", "电子邮箱",
+            "从事职业", "申报职业", "联系方式", "工作单位", "通讯地址", "材料目录"]
+ORG = ["序号", "机构名称", "统一社会信用代码", "法定代表人", "注册地址", "机构类型", "申报职业", "材料目录"]
+VERDICT = ["系统结论", "风险", "置信度", "问题"]
+
+
+@pytest.mark.parametrize(("profile", "columns"), [
+    ("sc-examiner", ANNEX3), ("sc-senior-examiner", ANNEX3), ("sc-supervisor", ANNEX5),
+    ("gd-supervisor", CONTRACT), ("generic", CONTRACT), ("ah-examiner", CONTRACT), ("gz-expert", CONTRACT),
+    ("gd-org-filing", ORG),
+])
+def test_queue_xlsx_is_the_notices_summary_table(report: Report, tmp_path: Path, profile: str,
+                                                 columns: list[str]) -> None:
+    """The first sheet is the notice's own table, header row = the notice's columns in its
+    order, then the verdict; the roster reader reads it back as a roster."""
+    from pipeline.profile import load_profile
+    from pipeline.roster import load_roster
+
+    paths = rp.write_reports(report.model_copy(update={"profile": profile}), tmp_path / "o")
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    ws = wb.worksheets[0]
+    table = [list(r) for r in ws.iter_rows(values_only=True)]
+    tail = [] if "材料目录" in columns else ["材料目录"]
+    assert table[0] == columns + VERDICT + tail
+    assert len(table) == 1 + len(report.applicants)
+    head = table[0]
+    assert [r[head.index("序号")] for r in table[1:]] == list(range(1, len(report.applicants) + 1))
+    keys = [a.key for a in rp.queue_order(report.applicants)]
+    assert [r[head.index("材料目录")] for r in table[1:]] == keys  # queue order
+    assert {r[head.index("系统结论")] for r in table[1:]} <= {"通过", "需人工复核", "不符合"}
+    if profile != "gd-org-filing":
+        by_key = {r[head.index("材料目录")]: r for r in table[1:]}
+        id_col = head.index("身份证号码" if columns is ANNEX3 else "身份证号")
+        assert by_key["001_李四"][id_col] == "11010519491231002X"
+        assert all(ws.cell(r, id_col + 1).number_format == "@" for r in range(2, ws.max_row + 1))
+    roster = load_roster(paths["xlsx"], load_profile(profile))
+    assert roster.findings == [] and len(roster.rows) == len(report.applicants)
+
+
+def test_summary_table_prefers_the_roster_and_composes_the_qualification() -> None:
+    from pipeline import summary_table as st
+
+    a = {"key": "001_张三", "decision": "review", "risk": 0.5, "confidence": 0.7,
+         "identity": {"name": "张三", "id_number": "44010619900101123X"},
+         "roster": {"工作单位": "广州华粤科技有限公司", "联系方式": "13812345678"},
+         "documents": [{"type": "skill_certificate", "fields": {"occupation": {"value": "电工"},
+                                                               "skill_level": {"value": 3}}},
+                       {"type": "recommendation_form", "fields": {"occupations": {"value": ["电工", "钳工"]}}}],
+         "findings": [{"code": "SEAL_MISSING", "severity": "error", "message": "x", "subject": "recommendation_form",
+                       "documents": ["001_张三/表.pdf#1"], "expected": "seal"}]}
+    row = dict(zip(st.headers("sc-examiner"), st.rows([a], "sc-examiner")[0], strict=True))
+    assert row["工作单位"] == "广州华粤科技有限公司" and row["联系电话"] == "13812345678"
+    assert row["现职业资格（专业技术职称）"] == "电工 三级/高级工"
+    assert row["申报考评职业（工种）"] == "电工、钳工"
+    assert row["系统结论"] == "需人工复核" and row["置信度"] == 0.7 and row["材料目录"] == "001_张三"
+    assert row["问题"].startswith("缺少单位公章：表.pdf")
+
+
+# ---------------------------------------------------------------- report.html (issue 12 item 9)
+
+
+def test_html_pages_links_legend_comparison_and_each_finding_once(report: Report, tmp_path: Path) -> None:
+    a1 = report.applicants[1]  # 001_李四: give it a roster row that differs, and a cue pattern
+    assert a1.key == "001_李四"
+    docs = [d.model_copy(update={"cues": ["degree:授予.{0,12}学位"]}) for d in a1.documents]
+    a1 = a1.model_copy(update={"roster": {"姓名": "李四", "身份证号": "11010519491231002X", "性别": "男"},
+                               "documents": docs})
+    rep = report.model_copy(update={"applicants": [report.applicants[0], a1, *report.applicants[2:]]})
+    paths = rp.write_reports(rep, tmp_path / "o")
+    page = paths["html"].read_text(encoding="utf-8")
+    # No classifier patterns.
+    assert "依据：" not in page and "授予.{0,12}" not in page
+    # A legend for 结论/风险/置信度.
+    legend = page[page.index('<dl class="legend">'):]
+    legend = legend[: legend.index("</dl>")]
+    for word in ("结论", "风险", "置信度", "需人工复核"):
+        assert word in legend
+    # Each finding once: in its applicant's section, not again per file nor in the queue.
+    queue = page[page.index('<table class="queue">'):]
+    queue = queue[: queue.index("</table>")]
+    for pos, a in enumerate(rp.queue_order(rep.applicants), 1):
+        section = page[page.index(f'<details class="app" id="a{pos}"'):]
+        section = section[: section.index("</details>")]
+        for f in a.findings:
+            words = rp.html.escape(rp.describe(f))
+            assert section.count(words) == 1 and words not in queue, words
+    # Thumbnails open the page full size, with the boxes read on it.
+    thumbs = re.findall(r'<a class="thumb" href="#(pg-[\d-]+)"', page)
+    assert thumbs
+    for anchor in thumbs:
+        view = page[page.index(f'<div class="pageview" id="{anchor}">'):]
+        view = view[: view.index("</div></div>", view.index('class="pagebox"')) + 12]
+        src = re.search(r'<img src="(pages/[^"]+)"', view).group(1)
+        assert (tmp_path / "o" / src).is_file()
+    assert 'class="box' in page and "姓名：李四" in page  # the name field's box on the ID card
+    # Document references are links to those pages.
+    assert re.search(r'<span class="refs msg">\[<a href="#pg-[\d-]+">', page)
+    # Evidence crops inline under the finding.
+    assert re.search(r'<div class="ev"><a href="evidence/[^"]+" target="_blank"><img src="evidence/', page)
+    # The roster beside the documents, a difference marked.
+    assert "汇总表与材料对照" in page and '<td class="diff">男</td>' in page

@@ -14,13 +14,14 @@ from pipeline.profile import load_profile
 from pipeline.roster import load_roster, pair_roster
 from pipeline.types import Finding
 
-COLUMNS = ["序号", "姓名", "性别", "身份证号", "出生日期", "民族", "政治面貌", "文化程度", "工作年限",
+# The contract's columns with 附件3's 现职业资格 (what the generator writes for examiners).
+COLUMNS = ["序号", "姓名", "性别", "身份证号", "出生日期", "民族", "政治面貌", "文化程度", "现职业资格", "工作年限",
            "电子邮箱", "从事职业", "申报职业", "联系方式", "工作单位", "通讯地址", "材料目录"]
 
 
 def _row(**over: Any) -> dict[str, Any]:
     base = {"序号": 1, "姓名": "张三", "性别": "男", "身份证号": "44010619900101123X", "出生日期": "1990-01-01",
-            "民族": "汉", "政治面貌": "中共党员", "文化程度": "大学本科", "工作年限": 10,
+            "民族": "汉", "政治面貌": "中共党员", "文化程度": "大学本科", "现职业资格": "电工 三级/高级工", "工作年限": 10,
             "电子邮箱": "zhangsan@qq.com", "从事职业": "电工", "申报职业": "电工", "联系方式": "13812345678",
             "工作单位": "广州华粤科技有限公司", "通讯地址": "广东省广州市天河区中山路1号", "材料目录": "001_张三"}
     base.update(over)
@@ -109,6 +110,10 @@ def test_required_cells_depend_on_profile(tmp_path: Path, sc: Any, gd: Any) -> N
     path = _xlsx(tmp_path / "roster.xlsx", [_row(电子邮箱=None, 通讯地址="", 民族=None)])
     roster = load_roster(path, sc)
     _, by_key, _ = pair_roster(roster, ["001_张三"], sc)
+    # sc-examiner: 附件3's columns (通讯地址 is one, 民族 and 电子邮箱 are not).
+    assert sorted(_codes(by_key["001_张三"])) == [("ROSTER_FIELD_MISSING", "通讯地址")]
+    sup = load_profile("sc-supervisor")  # 附件5: every column, 民族 and 电子邮箱 too
+    _, by_key, _ = pair_roster(roster, ["001_张三"], sup)
     assert sorted(_codes(by_key["001_张三"])) == [("ROSTER_FIELD_MISSING", "民族"), ("ROSTER_FIELD_MISSING", "电子邮箱"),
                                                 ("ROSTER_FIELD_MISSING", "通讯地址")]
     _, by_key, _ = pair_roster(roster, ["001_张三"], gd)  # only 姓名 and 身份证号 matter elsewhere
@@ -119,10 +124,10 @@ def test_required_cells_depend_on_profile(tmp_path: Path, sc: Any, gd: Any) -> N
 
 
 def test_missing_required_column_is_one_batch_finding(tmp_path: Path, sc: Any) -> None:
-    cols = [c for c in COLUMNS if c != "电子邮箱"]
+    cols = [c for c in COLUMNS if c not in ("联系方式", "电子邮箱")]
     path = _xlsx(tmp_path / "roster.xlsx", [_row(), _row(序号=2, 姓名="李四", 材料目录="002_李四")], columns=cols)
     _, by_key, batch = pair_roster(load_roster(path, sc), ["001_张三", "002_李四"], sc)
-    assert _codes(batch) == [("ROSTER_FIELD_MISSING", "电子邮箱")]
+    assert _codes(batch) == [("ROSTER_FIELD_MISSING", "联系方式")]  # 电子邮箱 is not in 附件3
     assert by_key["001_张三"] == [] and by_key["002_李四"] == []
 
 
@@ -252,12 +257,81 @@ def test_org_roster(tmp_path: Path) -> None:
 
 def test_generated_roster_is_clean(tmp_path: Path) -> None:
     """The generator's roster follows every rule: no finding on a clean batch."""
-    from pipeline.samples.generator import ROSTER_COLUMNS, plan_batch, write_roster
+    from pipeline.samples.generator import plan_batch, roster_table, write_roster
 
     spec = plan_batch(6, seed=2, profile="sc-examiner")
-    write_roster(tmp_path / "roster.xlsx", ROSTER_COLUMNS, [a.roster for a in spec.applicants])
+    write_roster(tmp_path / "roster.xlsx", *roster_table(spec))
     prof = load_profile("sc-examiner")
     roster = load_roster(tmp_path / "roster.xlsx", prof)
     got, by_key, batch = pair_roster(roster, [a.key for a in spec.applicants], prof)
     assert len(got) == 6 and batch == [] and roster.findings == []
     assert all(v == [] for v in by_key.values())
+
+
+# ---------------------------------------------------------------- the examiners' table, 附件3 (issue 12 item 7)
+
+ANNEX3 = ["序号", "工作单位", "姓名", "性别", "身份证号码", "文化程度", "现职业资格（专业技术职称）",
+          "申报考评职业（工种）", "联系电话", "通讯地址"]
+
+
+def _annex3_row(**over: Any) -> dict[str, Any]:
+    base = {"序号": 1, "工作单位": "成都蜀南机电有限公司", "姓名": "张三", "性别": "男", "身份证号码": "44010619900101123X",
+            "文化程度": "大学本科", "现职业资格（专业技术职称）": "电工 三级/高级工", "申报考评职业（工种）": "电工",
+            "联系电话": "13812345678", "通讯地址": "四川省成都市锦江区东大街1号"}
+    base.update(over)
+    return base
+
+
+def test_annex3_roster_as_the_notice_prints_it(tmp_path: Path, sc: Any) -> None:
+    """Header row = 附件3's columns (wrapped, full-width brackets): read, clean, and no rule
+    fires for a column 附件3 does not have (电子邮箱, 出生日期, 民族, 政治面貌)."""
+    cols = [c.replace("（", "\n（") for c in ANNEX3]  # the notice wraps the long headers
+    rows = [{c.replace("（", "\n（"): v for c, v in _annex3_row().items()},
+            {c.replace("（", "\n（"): v for c, v in _annex3_row(序号=2, 姓名="李四", 身份证号码="440106199202021248").items()}]
+    path = _xlsx(tmp_path / "roster.xlsx", rows, columns=cols, title="四川省技能人才评价考评员资格培训（复核）汇总表")
+    for prof in (sc, load_profile("sc-senior-examiner")):
+        roster = load_roster(path, prof)
+        assert roster.findings == []
+        assert roster.columns == ["序号", "工作单位", "姓名", "性别", "身份证号", "文化程度", "现职业资格", "申报职业",
+                                  "联系方式", "通讯地址"]
+        got, by_key, batch = pair_roster(roster, ["1_张三", "2_李四"], prof)
+        assert len(got) == 2 and batch == [] and all(v == [] for v in by_key.values())
+
+
+@pytest.mark.parametrize("column", ANNEX3[1:])
+def test_every_annex3_cell_is_required_for_examiners(tmp_path: Path, sc: Any, column: str) -> None:
+    path = _xlsx(tmp_path / "roster.xlsx", [_annex3_row(**{column: None})], columns=ANNEX3)
+    _, by_key, batch = pair_roster(load_roster(path, sc), ["1_张三"], sc)
+    missing = [f for f in by_key.get("1_张三", []) + batch if f.code == "ROSTER_FIELD_MISSING"]
+    assert len(missing) == 1, (column, _codes(by_key.get("1_张三", []) + batch))
+    assert column.startswith(str(missing[0].subject)) or missing[0].subject in ("身份证号", "联系方式", "申报职业")
+
+
+def test_current_qualification_must_agree_with_the_certificates() -> None:
+    """现职业资格 in 附件3 against the certificates' levels (validators.roster_qualification)."""
+    from pipeline.types import DocType, Document, FieldValue
+    from validators import run_validators
+    from validators.base import ApplicantContext, RosterRow
+
+    def run(declared: str, level: int = 3, title: str | None = None) -> list[Finding]:
+        docs = [Document(file="1_张三/证书.jpg", pages=[1], type=DocType.SKILL_CERTIFICATE, type_confidence=0.95,
+                         fields={"occupation": FieldValue(value="电工", confidence=0.95),
+                                 "skill_level": FieldValue(value=level, confidence=0.95)})]
+        if title:
+            docs.append(Document(file="1_张三/职称.jpg", pages=[1], type=DocType.TITLE_CERTIFICATE,
+                                 type_confidence=0.95, fields={"title_level": FieldValue(value=title, confidence=0.9)}))
+        ctx = ApplicantContext(key="1_张三", documents=docs, profile=load_profile("sc-examiner"),
+                               batch_date=dt.date(2024, 12, 1),
+                               roster_row=RosterRow(row=3, values={"姓名": "张三", "现职业资格": declared}))
+        return [f for f in run_validators(ctx) if f.subject == "现职业资格"]
+
+    assert run("电工 三级/高级工") == []
+    assert run("电工 三级/高级工；工程师 中级", title="中级") == []
+    assert run("电工 四级/中级工", level=4) == []  # 中级工 is a skill level, not the title 中级
+    assert run("电工 三级/高级工；高级工程师 副高级", title="副高级") == []  # 高级工程师 is no 高级工
+    wrong = run("电工 二级/技师")
+    assert _codes(wrong) == [("ROSTER_VALUE_INVALID", "现职业资格")]
+    assert "二级/技师" in wrong[0].message and "三级/高级工" in wrong[0].message and "第3行" in wrong[0].message
+    assert _codes(run("工程师 副高级", title="中级")) == [("ROSTER_VALUE_INVALID", "现职业资格")]
+    assert run("高级技师（证书待发）", level=3, title=None) != []
+    assert run("见附件") == []  # no level named: nothing to compare

@@ -257,3 +257,16 @@ def test_all_types_render() -> None:
     photo = render_document("photo", p, rng)
     assert photo.size == (260, 378)
     assert build_doc("business_license", p, rng).fields["uscc"] == p.employer.uscc
+
+
+def test_demo_showcase_plants_a_mismatch_a_missing_seal_a_bad_photo_and_a_duplicate() -> None:
+    """`certriage demo` (issue 12 item 11): the newcomer's batch shows findings."""
+    from pipeline.samples.defects import inject_showcase
+    from pipeline.samples.generator import plan_batch
+
+    spec = plan_batch(10, 0, "gd-supervisor")
+    done = inject_showcase(spec)
+    codes = {e["code"] for a in spec.applicants for e in a.expected_findings}
+    assert {"NAME_MISMATCH", "SEAL_MISSING", "PHOTO_BACKGROUND", "DUPLICATE_PHOTO_IN_BATCH"} <= codes
+    assert spec.applicants[0].expected_findings == []  # a clean pass next to them
+    assert len(done) == 5

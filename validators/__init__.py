@@ -28,6 +28,7 @@ VALIDATORS: dict[str, str] = {
     "cert_numbers": "validators.cert_numbers:check",
     "eligibility": "validators.eligibility:check",
     "low_confidence": "validators.low_confidence:check",
+    "roster_qualification": "validators.roster_qualification:check",
     "org_filing": "validators.org_filing:check",
     "seal": "validators.seal:check",
     "seal_text": "validators.seal_text:check",

@@ -452,6 +452,41 @@ def inject_defects(spec: BatchSpec, rate: float, family: str = "rules") -> list[
     return done
 
 
+# What `certriage demo` shows a newcomer: a field that differs between documents, a
+# document without its seal, a photo on the wrong background, one photo in two folders.
+SHOWCASE = ("wrong_name", "no_seal", "photo_background", "same_photo")
+
+
+def inject_showcase(spec: BatchSpec, kinds: tuple[str, ...] = SHOWCASE) -> list[tuple[str, str]]:
+    """One applicant per kind, the first applicant left clean (so the demo shows a pass
+    next to what certriage catches); a kind no remaining applicant can take, or a pair
+    without two applicants left, is skipped. Returns (key, kind) pairs."""
+    prof = load_profile(spec.profile)
+    free = list(range(1, len(spec.applicants)))
+    done: list[tuple[str, str]] = []
+    for kind in kinds:
+        if kind not in profile_kinds(prof, "all"):
+            continue
+        for n, i in enumerate(free):
+            a = spec.applicants[i]
+            if not applies(kind, a, prof):
+                continue
+            partner = None
+            if kind in PAIR_KINDS:
+                partner = next((j for j in free[n + 1:] if pair_applies(kind, a, spec.applicants[j], prof)), None)
+                if partner is None:
+                    continue
+            rng = random.Random(f"certriage-defect:{spec.seed}:{spec.profile}:{a.index}:{kind}")
+            inject(spec, i, kind, rng, partner)
+            free.remove(i)
+            done.append((a.key, kind))
+            if partner is not None:
+                free.remove(partner)
+                done.append((spec.applicants[partner].key, kind))
+            break
+    return done
+
+
 def _bring_partner(spec: BatchSpec, order: list[int], pos: int, kind: str, prof: Profile) -> bool:
     """Move the first later applicant that can partner `order[pos]` in `kind` to
     pos + 1; False when there is none (duplicate_id takes any, so nothing moves)."""

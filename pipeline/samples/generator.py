@@ -25,6 +25,7 @@ from pipeline.samples.packaging import PACKAGINGS, FilePlan, write_file
 from pipeline.samples.people import (
     CURRENT_REGIONS,
     REFERENCE_DATE,
+    SKILL_LEVEL_NAMES,
     Org,
     Person,
     make_org,
@@ -37,6 +38,8 @@ ROSTER_COLUMNS = ("序号", "姓名", "性别", "身份证号", "出生日期", 
                   "电子邮箱", "从事职业", "申报职业", "联系方式", "工作单位", "通讯地址", "材料目录")
 ORG_ROSTER_COLUMNS = ("序号", "机构名称", "统一社会信用代码", "法定代表人", "注册地址", "机构类型", "申报职业",
                       "材料目录")
+ANNEX3_PROFILES = ("sc-examiner", "sc-senior-examiner")
+QUALIFICATION_COLUMN = "现职业资格"
 PROFILES = ("generic", "gd-supervisor", "sc-examiner", "sc-senior-examiner", "sc-supervisor",
             "ah-examiner", "gz-expert", "gd-org-filing")
 PROVINCE_OF = {"gd-supervisor": "广东省", "gz-expert": "广东省", "gd-org-filing": "广东省",
@@ -377,6 +380,35 @@ def _roster_row(idx: int, key: str, p: Person, rng: random.Random) -> dict[str, 
             "联系方式": p.phone, "工作单位": p.employer.name, "通讯地址": p.address, "材料目录": key}
 
 
+def roster_table(spec: BatchSpec) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """(columns, rows) of the batch's 汇总表: the contract's columns, for examiners with
+    附件3's 现职业资格 after 文化程度; the filing columns for organisations."""
+    columns = ORG_ROSTER_COLUMNS if spec.profile == "gd-org-filing" else ROSTER_COLUMNS
+    rows = [a.roster for a in spec.applicants if a.roster]
+    if spec.profile in ANNEX3_PROFILES:
+        at = columns.index("文化程度") + 1
+        columns = (*columns[:at], QUALIFICATION_COLUMN, *columns[at:])
+        rows = [{**a.roster, QUALIFICATION_COLUMN: declared_qualification(a)} for a in spec.applicants if a.roster]
+    return columns, rows
+
+
+def declared_qualification(a: ApplicantSpec) -> str:
+    """现职业资格（专业技术职称） as a unit fills it in: what the applicant's certificates
+    say after any defect edited them ("电工 三级/高级工", "工程师 中级"), so a clean
+    applicant's roster agrees with the documents."""
+    parts = []
+    for plan in a.files:
+        for i in plan.docs:
+            d = a.docs[i]
+            f = d.fields
+            if d.doc_type == "skill_certificate" and f.get("skill_level"):
+                level = "/".join(SKILL_LEVEL_NAMES[int(f["skill_level"])])
+                parts.append(f"{f.get('occupation', '')} {level}".strip())
+            elif d.doc_type == "title_certificate" and f.get("title_level"):
+                parts.append(f"{f.get('title_name', '')} {f['title_level']}".strip())
+    return "；".join(dict.fromkeys(parts))
+
+
 def _parse_packagings(packagings: str) -> list[str]:
     if packagings in ("", "all"):
         return list(PACKAGINGS)
@@ -592,9 +624,7 @@ def render_batch(spec: BatchSpec, out_dir: Path) -> dict[str, Any]:
         from pipeline.samples.forgery import copy_pages
 
         copy_pages(spec, batch)  # pages one applicant took from another's written files
-    org = spec.profile == "gd-org-filing"
-    write_roster(batch / "roster.xlsx", ORG_ROSTER_COLUMNS if org else ROSTER_COLUMNS,
-                 [a.roster for a in spec.applicants if a.roster])
+    write_roster(batch / "roster.xlsx", *roster_table(spec))
     truth = {"seed": spec.seed, "profile": spec.profile, "batch_date": REFERENCE_DATE.isoformat(),
              "roster": "roster.xlsx", "applicants": entries}
     if spec.defect_rate:  # absent at 0 so that clean batches stay byte-identical
