@@ -1,7 +1,8 @@
 """The reviewers' web UI (`certriage serve`): queue, applicant pages, decisions, export.
 
-Optional at run time in the sense that nothing else imports it: the pipeline works
-without FastAPI installed; `create_app` is imported lazily by the CLI.
+Optional at run time: the pipeline works without FastAPI installed. `create_app` is
+imported lazily by the CLI; report.html borrows `pipeline.web.data.comparison` (pure
+Python, no FastAPI) for its roster-vs-documents table.
 """
 
 from __future__ import annotations
