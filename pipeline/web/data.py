@@ -547,9 +547,12 @@ def comparison(a: dict[str, Any], is_org: bool, secrets: Secrets) -> Comparison:
         if not any(values):
             continue
         present = [_norm(v) for v in values if v]
-        # The most frequent value (the longest on a tie: 1985-10-03 over 1985-10); a value
-        # that is a prefix of it (a date known to the month) does not differ.
-        common = max(sorted(set(present), key=len, reverse=True), key=present.count)
+        # The most frequent value; on a tie the pipeline's settled value, then the longest
+        # (1985-10-03 over 1985-10), then the smallest (never set order, which varies from
+        # one process to the next); a value that is a prefix of it (a date known to the
+        # month) does not differ.
+        settled = _norm(values[1 if roster is not None else 0])
+        common = max(sorted(set(present), key=lambda v: (v != settled, -len(v), v)), key=present.count)
         cells = []
         for v in values:
             n = _norm(v)
