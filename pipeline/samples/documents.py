@@ -905,7 +905,7 @@ def _app_letter(s: DocSpec) -> list[Layout]:
     f, e = s.fields, s.extra
     w, h = A4
     lay = Layout(w, h)
-    if s.variant == "推荐函" and e.get("style") == "公函":
+    if s.variant == "推荐函" and e.get("letter_form") == "公函":
         y = _official_letter(lay, s)
     elif s.variant == "推荐函":
         lay.text(w / 2, 330, "推 荐 函", 72, "sans", "ms", bold=True)

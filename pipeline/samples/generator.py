@@ -481,7 +481,7 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
             letter_rng = variety_rng(seed, key, "letter")
             for d in docs:  # a department recommends as it writes any letter: a 公函
                 if d.doc_type == "application_letter" and d.variant == "推荐函" and letter_rng.random() < 0.7:
-                    d.extra["style"] = "公函"
+                    d.extra["letter_form"] = "公函"
         if org_filing:
             o = person.employer
             roster = {"序号": i + 1, "机构名称": o.name, "统一社会信用代码": o.uscc, "法定代表人": o.legal_representative,
