@@ -73,7 +73,7 @@ def test_department_recommendation_letter_is_an_application_letter(tmp_path: Pat
     rng = random.Random(91)
     p = make_person(rng, "广东省")
     letter = build_doc("application_letter", p, rng, "gd-org-filing", "推荐函")
-    letter.extra["style"] = "公函"
+    letter.extra["letter_form"] = "公函"
     result, _ = _run(tmp_path, FilePlan("推荐函.jpg", "image", [0], "jpg"), [letter], 92)
     assert _found(result) == [("application_letter", [1])]
 
