@@ -220,6 +220,19 @@ def says_continued(lines: Sequence[OcrLine]) -> bool:
     return bool(CONTINUATION.search("".join(_compact(line.text) for line in lines)))
 
 
+def line_rows(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
+    """OCR lines grouped into rows, top to bottom: a line whose centre lies within the
+    previous line's height joins its row (a letter-spaced title comes back as boxes)."""
+    rows: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2):
+        cy = (line.bbox[1] + line.bbox[3]) / 2
+        if rows and rows[-1][-1].bbox[1] <= cy <= rows[-1][-1].bbox[3]:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return rows
+
+
 def own_title(lines: Sequence[OcrLine]) -> str | None:
     """The page's own title: among its first rows, one taller than the body text that
     reads like a document's name (ends in 证书, 证明, 表, 函...). A form's second page
@@ -228,14 +241,7 @@ def own_title(lines: Sequence[OcrLine]) -> str | None:
         return None
     heights = sorted(line.bbox[3] - line.bbox[1] for line in lines)
     median = heights[len(heights) // 2]
-    rows: list[list[OcrLine]] = []
-    for line in sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2):
-        cy = (line.bbox[1] + line.bbox[3]) / 2
-        if rows and rows[-1][-1].bbox[1] <= cy <= rows[-1][-1].bbox[3]:
-            rows[-1].append(line)
-        else:
-            rows.append([line])
-    for row in rows[:TITLE_ROWS]:
+    for row in line_rows(lines)[:TITLE_ROWS]:
         text = _compact("".join(ln.text for ln in sorted(row, key=lambda ln: ln.bbox[0])))
         tall = max(ln.bbox[3] - ln.bbox[1] for ln in row) >= 1.35 * median
         if tall and 3 <= len(text) <= 30 and TITLE_END.search(text):

@@ -74,12 +74,10 @@ GENERIC_WARNING = ("certriage: 警告 warning: 未指定 --profile，按 generic
 
 
 def _profile_or_generic(profile: str | None) -> str:
-    """The profile asked for; without one, `generic` and a warning on stderr, since it
-    checks none of the notice's eligibility rules and a newcomer would not know."""
-    if profile:
-        return profile
-    print(GENERIC_WARNING, file=sys.stderr)
-    return "generic"
+    """The profile asked for; without one, `generic`. The caller warns (GENERIC_WARNING)
+    once the batch was processed: a batch that cannot be processed gets its one-line
+    reason on stderr and nothing else (contract §2)."""
+    return profile or "generic"
 
 
 def _prefect_default() -> bool:
@@ -190,6 +188,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (BatchError, StorageError) as exc:
         print(f"certriage: {exc}", file=sys.stderr)
         return 2
+    if not args.profile:  # generic checks none of the notice's rules: a newcomer would not know
+        print(GENERIC_WARNING, file=sys.stderr)
     for w in _warnings(report):
         print(w, file=sys.stderr)
     print(_summary(report, time.perf_counter() - t0))

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from pipeline.classify import CUES, MIN_SCORE, text_scores
+from pipeline.classify import CUES, MIN_SCORE, line_rows, text_scores
 from pipeline.types import DocType, OcrLine, Region
 
 LONG_IMAGE_ASPECT = 1.8  # height / width above which a page is a stacked long image
@@ -167,15 +167,8 @@ def _rows(lines: Sequence[OcrLine]) -> list[tuple[float, float, float, str]]:
     """Lines joined into rows (overlapping vertically), left to right, as (height,
     centre x, width, text): a letter-spaced title such as 毕 业 证 书 may come back as several
     boxes. The height is the tallest line's, not the span of lines at staggered heights."""
-    rows: list[list[OcrLine]] = []
-    for line in sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2):
-        cy = (line.bbox[1] + line.bbox[3]) / 2
-        if rows and rows[-1][-1].bbox[1] <= cy <= rows[-1][-1].bbox[3]:
-            rows[-1].append(line)
-        else:
-            rows.append([line])
     out = []
-    for row in rows:
+    for row in line_rows(lines):
         row.sort(key=lambda ln: ln.bbox[0])
         x0, x1 = min(ln.bbox[0] for ln in row), max(ln.bbox[2] for ln in row)
         out.append((max(ln.bbox[3] - ln.bbox[1] for ln in row), (x0 + x1) / 2, x1 - x0,

@@ -114,7 +114,8 @@ def test_s3_batch_in_and_outputs_out(flow_sample: dict, s3_bucket: str, s3_env: 
     raw.put_object(Bucket=s3_bucket, Key="intake/2026-06/x/../../evil.jpg", Body=b"\xff\xd8not really")
 
     work = tmp_path / "work"
-    shutil.copytree(flow_sample["work"] / "cache", work / "cache")  # OCR already paid for
+    shutil.copytree(flow_sample["work"] / "cache", work / "cache")  # OCR already paid for,
+    shutil.copytree(flow_sample["work"] / "pages", work / "pages")  # with the pages it points at
     out_url = f"s3://{s3_bucket}/results/2026-06/"
     args = _run_args(intake.url, out_url, flow_sample["truth"], "--work-dir", str(work), "--workers", "2")
     assert main(args) == 0

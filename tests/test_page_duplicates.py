@@ -37,7 +37,8 @@ def test_a_page_resaved_into_another_folder_is_found(sample_run: dict, tmp_path:
         copy = im.convert("RGB").resize((int(im.width * 0.85), int(im.height * 0.85)))
     copy.save(batch / taker / "补充材料.jpg", quality=60)
     work = tmp_path / "work"
-    shutil.copytree(sample_run["out"] / ".work" / "cache", work / "cache")  # only the new file is read
+    shutil.copytree(sample_run["out"] / ".work" / "cache", work / "cache")  # only the new file is read;
+    shutil.copytree(sample_run["out"] / ".work" / "pages", work / "pages")  # cached pages come with the cache
     out = tmp_path / "out"
     rc = main(["run", str(batch), "--profile", "gd-supervisor", "--out", str(out), "--work-dir", str(work),
                "--batch-date", sample_run["truth"]["batch_date"]])

@@ -209,12 +209,7 @@ def mismatch_confidence(ca: float, cb: float, dist: int = 1) -> float:
 
 def id_birth(idn: str) -> dt.date | None:
     """The birth date in digits 7–14 of an 18-digit ID number, if it is a date."""
-    if len(idn) != 18 or not idn[:14].isdigit():
-        return None
-    try:
-        return dt.date(int(idn[6:10]), int(idn[10:12]), int(idn[12:14]))
-    except ValueError:
-        return None
+    return gb11643.birth(idn)
 
 
 def id_gender(idn: str) -> str | None:
