@@ -49,7 +49,7 @@ from pipeline.profile import Profile
 from pipeline.samples.documents import DocSpec, cn_date, cn_date_upper, render_layouts
 from pipeline.samples.fonts import font
 from pipeline.samples.layout import Layout, SealOp, TextOp
-from pipeline.samples.packaging import FilePlan
+from pipeline.samples.packaging import FilePlan, unique_names
 from validators.common import distance
 
 # kind -> (code, subject); seal_over_text expects no finding (it measures OCR under seals).
@@ -300,19 +300,8 @@ def _isolate(a: Any, i: int, rng: random.Random, straight: bool = True) -> FileP
     plan.packaging, plan.fmt, plan.rotation, plan.exif, plan.grey = "image", "jpg", 0, False, False
     if straight:
         plan.options = {**plan.options, "straight": True}
-    _unique_names(a)
+    unique_names(a.files)
     return plan
-
-
-def _unique_names(a: Any) -> None:
-    seen: set[str] = set()
-    for p in a.files:
-        stem, _, ext = p.name.rpartition(".")
-        n = 2
-        while p.name.lower() in seen:
-            p.name = f"{stem}({n}).{ext}"
-            n += 1
-        seen.add(p.name.lower())
 
 
 def _add_post(plan: FilePlan, op: str, doc: int) -> None:
@@ -570,7 +559,7 @@ def _same_page(spec: Any, a: Any, rng: random.Random, prof: Profile, partner: An
     partner.files.append(FilePlan(_name(rng, twin, "jpg"), "image", [j], "jpg", options={
         "copy_from": {"path": f"{a.key}/{src.name}", "scale": round(rng.uniform(0.8, 0.97), 3),
                       "quality": rng.randint(55, 80)}}))
-    _unique_names(partner)
+    unique_names(partner.files)
     _expect(a, "same_page", doc.doc_type, partner=partner.key)
     _expect(partner, "same_page", doc.doc_type, partner=a.key)
     # What the copied page makes true as well: another person's name (and ID number,

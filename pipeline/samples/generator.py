@@ -21,7 +21,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from pipeline.samples.documents import DocSpec, build_doc, draw_style, seal_places
-from pipeline.samples.packaging import PACKAGINGS, FilePlan, write_file
+from pipeline.samples.packaging import PACKAGINGS, FilePlan, unique_names, write_file
 from pipeline.samples.people import (
     CURRENT_REGIONS,
     REFERENCE_DATE,
@@ -265,15 +265,7 @@ def _plan_files(docs: list[DocSpec], primary: str, allowed: list[str], rng: rand
             plans.append(FilePlan(_name(rng, docs[same[0]], "pdf"), "merged_pdf", same, "pdf"))
     for i in list(content):
         plans.append(_one_file(docs[i], [i], allowed, rng))
-    # Unique names within the folder.
-    seen: set[str] = set()
-    for p in plans:
-        stem, dot, ext = p.name.rpartition(".")
-        n = 2
-        while p.name.lower() in seen:
-            p.name = f"{stem}({n}).{ext}"
-            n += 1
-        seen.add(p.name.lower())
+    unique_names(plans)
     return plans
 
 
@@ -316,14 +308,7 @@ def _vary_packaging(docs: list[DocSpec], plans: list[FilePlan], allowed: list[st
             idx = [form, *after]
             plans = regroup(idx, FilePlan(rng.choice(("材料.pdf", "申报材料合集.pdf")), "merged_pdf", idx, "pdf",
                                           options={"on_a4": True}))
-    seen: set[str] = set()
-    for p in plans:  # unique names within the folder
-        stem, _, ext = p.name.rpartition(".")
-        n = 2
-        while p.name.lower() in seen:
-            p.name = f"{stem}({n}).{ext}"
-            n += 1
-        seen.add(p.name.lower())
+    unique_names(plans)
     return plans
 
 

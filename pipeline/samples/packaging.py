@@ -36,6 +36,19 @@ class FilePlan:
     options: dict[str, object] = field(default_factory=dict)
 
 
+
+def unique_names(plans: list[FilePlan]) -> None:
+    """Make file names unique within a folder (case-insensitive, as Windows sees them):
+    a repeated name gets (2), (3)… before its extension."""
+    seen: set[str] = set()
+    for p in plans:
+        stem, _, ext = p.name.rpartition(".")
+        n = 2
+        while p.name.lower() in seen:
+            p.name = f"{stem}({n}).{ext}"
+            n += 1
+        seen.add(p.name.lower())
+
 def _pages(spec: DocSpec) -> list[Image.Image]:
     return [to_image(lay) for lay in render_layouts(spec)]
 
