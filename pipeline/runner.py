@@ -488,6 +488,7 @@ def prepare_applicants(batch: Batch, results: dict[str, FileResult],
     """Roster pairing and the cross-applicant checks: each applicant's assessment input
     (independent of the others from here on, so a flow can fan them out) and the batch's
     own findings."""
+    from pipeline.identity import foreign_cards
     from pipeline.roster import load_roster, pair_roster
     from validators import run_batch_validators
 
@@ -502,6 +503,8 @@ def prepare_applicants(batch: Batch, results: dict[str, FileResult],
     per_file = {a.key: [results[f.rel_path] for f in a.files] for a in batch.applicants}
     contexts = [applicant_context(a, per_file[a.key], profile, opts.batch_date, rows.get(a.key))
                 for a in batch.applicants]
+    foreign = foreign_cards(contexts)
+    contexts = [c.model_copy(update={"foreign": foreign[c.key]}) if c.key in foreign else c for c in contexts]
     cross = run_batch_validators(contexts)
     work = [(ctx, per_file[ctx.key], roster_findings.get(ctx.key, []) + cross.get(ctx.key, []))
             for ctx in contexts]

@@ -571,6 +571,64 @@ def test_identity_prefers_a_valid_id_number() -> None:
     assert ident["id_number"] == ID_M
 
 
+def test_identity_number_is_voted_not_the_cards_alone() -> None:
+    """A card with another valid number, against form, certificate and roster agreeing:
+    the queue shows the number the papers agree on, and gender and birth date come from
+    it, not from the card's print."""
+    other = make_id(birth="19850505", gender_digit=4)
+    docs = [doc("id_card", {"name": "张三", "gender": "女", "birth_date": "1985-05-05", "id_number": other}),
+            doc("recommendation_form", {"name": "张三", "id_number": ID_M}),
+            doc("work_certificate", {"name": "张三", "id_number": ID_M})]
+    ident = build_identity(ctx(docs, roster={"姓名": "张三", "身份证号": ID_M}))
+    assert ident == {"name": "张三", "id_number": ID_M, "gender": "男", "birth_date": "1990-01-01"}
+
+
+def _two_applicants(card_name: str) -> list[ApplicantContext]:
+    """001 张三's folder holds a card with 李四's number; 李四's own papers agree on it."""
+    lisi = make_id(birth="19850505", gender_digit=4)
+    a_card = doc("id_card", {"name": card_name, "gender": "女", "birth_date": "1985-05-05", "id_number": lisi})
+    a = ctx([a_card, doc("recommendation_form", {"name": "张三", "gender": "男", "id_number": ID_M}),
+             doc("skill_certificate", {"name": "张三", "id_number": ID_M})],
+            roster={"姓名": "张三", "身份证号": ID_M, "性别": "男"})
+    b_docs = [doc("recommendation_form", {"name": "李四", "id_number": lisi}, name="b-form"),
+              doc("id_card", {"name": "李四", "gender": "女", "birth_date": "1985-05-05", "id_number": lisi},
+                  name="b-card")]
+    b = ctx(b_docs, key="002_李四", roster={"姓名": "李四", "身份证号": lisi})
+    return [a, b]
+
+
+def test_a_misfiled_id_card_is_one_root_cause_finding() -> None:
+    from pipeline.identity import foreign_cards
+    from validators import run_batch_validators, run_validators
+
+    contexts = _two_applicants("李四")
+    foreign = foreign_cards(contexts)
+    assert foreign == {"001_张三": {"001_张三/id_card.jpg#1": "002_李四"}}
+    contexts = [c.model_copy(update={"foreign": foreign.get(c.key, {})}) for c in contexts]
+    a, b = contexts
+    identity_codes = {"NAME_MISMATCH", "ID_NUMBER_MISMATCH", "BIRTH_DATE_MISMATCH", "GENDER_MISMATCH",
+                      "DUPLICATE_ID_IN_BATCH"}
+    cross = run_batch_validators(contexts)
+    got = [f for f in run_validators(a) + cross.get(a.key, []) if f.code in identity_codes]
+    assert len(got) == 1, [(f.code, f.message) for f in got]
+    f = got[0]
+    assert f.code == "ID_NUMBER_MISMATCH" and f.severity == Severity.ERROR
+    assert f.message == "id_card.jpg 上是 002_李四 的身份证（疑似放错文件夹）"
+    assert f.expected == ID_M and f.documents == ["001_张三/id_card.jpg#1"] and f.confidence >= 0.9
+    assert build_identity(a) == {"name": "张三", "id_number": ID_M, "gender": "男", "birth_date": "1990-01-01"}
+    assert [f for f in run_validators(b) + cross.get(b.key, []) if f.code in identity_codes] == []
+
+
+def test_a_card_with_the_folders_own_name_is_not_misfiled() -> None:
+    """Same number as another applicant but the folder's own name: a misprinted or
+    misread card, reported field by field as before."""
+    from pipeline.identity import foreign_cards
+
+    contexts = _two_applicants("张三")
+    assert foreign_cards(contexts) == {}
+    assert "ID_NUMBER_MISMATCH" in codes(consistency.check(contexts[0]))
+
+
 def test_organisation_identity() -> None:
     code = make_uscc(random.Random(10), GZ)
     ident = build_identity(_org_ctx(code, roster_name="华粤科技"))

@@ -23,6 +23,7 @@ VALIDATORS: dict[str, str] = {
     "classification": "validators.classification:check",
     "required_documents": "validators.required_documents:check",
     "id_number": "validators.id_number:check",
+    "misfiled_card": "validators.misfiled_card:check",
     "consistency": "validators.consistency:check",
     "dates": "validators.dates:check",
     "cert_numbers": "validators.cert_numbers:check",

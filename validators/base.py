@@ -39,6 +39,9 @@ class ApplicantContext(BaseModel):
     batch_date: date
     roster_row: RosterRow | None = None
     pages: list[Page] = Field(default_factory=list)  # upright page images, for image checks
+    # ID cards of another applicant filed in this folder: document ref -> that applicant's
+    # key (pipeline.identity.foreign_cards). Their fields are nobody's here: checks skip them.
+    foreign: dict[str, str] = Field(default_factory=dict)
 
     def page(self, file: str, number: int) -> Page | None:
         """The rendered page a document lies on (its image_path is an upright PNG)."""

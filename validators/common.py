@@ -71,12 +71,13 @@ def present(value: Any) -> bool:
 def field_sources(ctx: ApplicantContext, key: str, types: Iterable[DocType] | None = None,
                   roster_column: str | None = None, exclude: Iterable[DocType] = ()) -> list[Source]:
     """Every non-empty reading of `key` on the applicant's documents (of `types` when
-    given) and, when `roster_column` is given, the roster cell."""
+    given) and, when `roster_column` is given, the roster cell. Another applicant's ID
+    card filed here (`ctx.foreign`) is not a reading of this applicant."""
     wanted = set(types) if types is not None else None
     skip = set(exclude)
     out = []
     for doc in ctx.documents:
-        if (wanted is not None and doc.type not in wanted) or doc.type in skip:
+        if (wanted is not None and doc.type not in wanted) or doc.type in skip or doc.ref in ctx.foreign:
             continue
         fv = doc.fields.get(key)
         if fv is None or not present(fv.value):

@@ -62,6 +62,8 @@ def check(ctx: ApplicantContext) -> list[Finding]:
                                 conf, subject=key, documents=[doc.ref], expected=expected, found=found))
 
     for doc in ctx.documents:
+        if doc.ref in ctx.foreign:  # another applicant's card, reported as such
+            continue
         spans = {k: s for k in PAST_FIELDS if k in doc.fields and (s := _span(doc.fields[k].value))}
         for key, (early, _late, text) in spans.items():
             if early > ctx.batch_date:

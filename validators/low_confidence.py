@@ -31,6 +31,8 @@ def check(ctx: ApplicantContext) -> list[Finding]:
     findings = []
     watched = _watched(ctx)
     for doc in ctx.documents:
+        if doc.ref in ctx.foreign:  # another applicant's card, reported as such
+            continue
         for key in watched.get(doc.type, ()):
             fv = doc.fields.get(key)
             if fv is None or not present(fv.value) or fv.confidence >= LOW_FIELD_CONFIDENCE:

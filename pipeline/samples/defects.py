@@ -65,9 +65,11 @@ DEFECTS: dict[str, tuple[str | None, str | None]] = {
     "doc_missing": ("DOC_MISSING", None),  # subject: the requirement's first type
     "duplicate_id": ("DUPLICATE_ID_IN_BATCH", None),
     "id_card_expired": ("ID_CARD_EXPIRED", None),
+    # Not dealt by `inject_defects` (it would reshuffle every seeded batch): inject it by name.
+    "misfiled_id_card": ("ID_NUMBER_MISMATCH", "id_number"),
     **FORGERY_DEFECTS,
 }
-PAIR_KINDS = {"duplicate_id", *FORGERY_PAIR_KINDS}
+PAIR_KINDS = {"duplicate_id", "misfiled_id_card", *FORGERY_PAIR_KINDS}
 FAMILIES = ("rules", "forgery", "all")
 CERT_TYPES = ("skill_certificate", "title_certificate", "diploma", "degree", "examiner_card")
 # Abbreviations reviewers see in real tables (seed 001 附件5 forbids them).
@@ -131,6 +133,8 @@ def applies(kind: str, a: ApplicantSpec, prof: Profile) -> bool:
         return any(types & set(alts) for alts in _droppable(prof))
     if kind == "id_card_expired":
         return any(d.doc_type == "id_card" and d.variant == "back" for d in _planned(a))
+    if kind == "misfiled_id_card":
+        return any(d.doc_type == "id_card" and d.variant == "front" for d in _planned(a)) and not a.org_filing
     return True
 
 
@@ -372,6 +376,21 @@ def _id_card_expired(spec: BatchSpec, a: ApplicantSpec, rng: random.Random, prof
     _expect(a, "id_card_expired")
 
 
+def _misfiled_id_card(spec: BatchSpec, a: ApplicantSpec, rng: random.Random, prof: Profile,
+                      partner: ApplicantSpec | None = None) -> None:
+    """The applicant's ID card copy is the partner's (both sides): a card filed in the
+    wrong folder. The partner's own papers stay as they are; only the applicant whose
+    folder holds the stranger's card has a finding, one, naming the partner."""
+    assert partner is not None
+    theirs = {d.variant: d for d in partner.docs if d.doc_type == "id_card"}
+    for d in _planned(a):
+        if d.doc_type == "id_card" and d.variant in theirs:
+            d.fields = dict(theirs[d.variant].fields)
+            d.extra = {**d.extra, **{k: v for k, v in theirs[d.variant].extra.items() if k == "photo_seed"}}
+    a.expected_findings.append({"code": "ID_NUMBER_MISMATCH", "subject": "id_number",
+                                "defect": "misfiled_id_card", "partner": partner.key})
+
+
 INJECTORS: dict[str, Callable[..., None]] = {
     "wrong_name": _wrong_name,
     "id_digit": _id_digit,
@@ -386,6 +405,7 @@ INJECTORS: dict[str, Callable[..., None]] = {
     "doc_missing": _doc_missing,
     "duplicate_id": _duplicate_id,
     "id_card_expired": _id_card_expired,
+    "misfiled_id_card": _misfiled_id_card,
     **FORGERY_INJECTORS,
 }
 
