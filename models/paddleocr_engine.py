@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -231,22 +232,26 @@ class PaddleOcrEngine:
 
     def detect(self, image: np.ndarray) -> list[BBox]:
         """Detection only: axis-aligned line boxes in `image` pixels."""
+        return [
+            (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
+            for q in self.detect_quads(image)
+        ]
+
+    def detect_quads(self, image: np.ndarray) -> list[np.ndarray]:
+        """Detection only: each line's quadrilateral (4 x 2, clockwise from its top-left)
+        in `image` pixels, for deskewed line crops on tilted photos."""
         bgr = as_rgb(image)[:, :, ::-1].copy()
         with self._lock:
             results = list(self._det.predict(bgr))
-        boxes: list[BBox] = []
+        quads: list[np.ndarray] = []
         for res in results:
             for poly in res.get("dt_polys", []):
                 p = np.asarray(poly, dtype=np.float64)
-                boxes.append(
-                    (
-                        float(p[:, 0].min()),
-                        float(p[:, 1].min()),
-                        float(p[:, 0].max()),
-                        float(p[:, 1].max()),
-                    )
-                )
-        return boxes
+                if p.shape == (4, 2):
+                    quads.append(p)
+                elif len(p) >= 3:  # a polygon: its minimum-area rectangle
+                    quads.append(cv2.boxPoints(cv2.minAreaRect(p.astype(np.float32))).astype(np.float64))
+        return quads
 
     def classify_180(self, crops: list[np.ndarray]) -> list[tuple[int, float]]:
         """0/180 text-line angles for orientation, from RapidOCR's small ONNX classifier

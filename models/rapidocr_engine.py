@@ -125,16 +125,22 @@ class RapidOcrEngine:
 
     def detect(self, image: np.ndarray) -> list[BBox]:
         """Detection only: axis-aligned line boxes in `image` pixels."""
+        return [
+            (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
+            for q in self.detect_quads(image)
+        ]
+
+    def detect_quads(self, image: np.ndarray) -> list[np.ndarray]:
+        """Detection only: each line's quadrilateral (4 x 2, clockwise from its top-left)
+        in `image` pixels. A tilted photo's lines are slanted; their axis-aligned boxes
+        take in the neighbouring lines, the quads do not."""
         bgr = as_rgb(image)[:, :, ::-1].copy()
         with self._lock:
             out = self._ocr(bgr, use_det=True, use_cls=False, use_rec=False)
         boxes = getattr(out, "boxes", None)
         if boxes is None:
             return []
-        return [
-            (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 0].max()), float(b[:, 1].max()))
-            for b in np.asarray(boxes, dtype=np.float64)
-        ]
+        return [np.asarray(b, dtype=np.float64).reshape(4, 2) for b in boxes]
 
     # -------------------------------------------------------------- extras
 

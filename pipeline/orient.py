@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 
 from models.ocr import OcrEngine, as_rgb
-from pipeline.types import BBox
 
 DETECT_SIDE = 736  # longest side of the copy detection runs on
 ELONGATION = 1.8  # a line box is at least this much longer than thick
@@ -31,6 +30,7 @@ MAX_CROPS = 12  # longest lines voted on
 RECOGNITION_CROPS = 5  # longest lines read both ways when the engine can recognise lines alone
 LOW_CONFIDENCE = 0.1
 UPSIDE_DOWN_MARGIN = 0.2  # vote margin needed to call a horizontal page upside down
+MIN_EVIDENCE = 4.0  # confidently read characters (score x length) a recognition vote needs
 
 
 def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -41,51 +41,85 @@ def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, -k)) if k else image
 
 
-def _line_boxes(boxes: list[BBox]) -> tuple[list[BBox], list[BBox]]:
-    """Split detected boxes into horizontal and vertical text lines; squarish boxes
+def _quads(engine: OcrEngine, image: np.ndarray) -> list[np.ndarray]:
+    """Detected line quadrilaterals, ordered top-left, top-right, bottom-right,
+    bottom-left. An engine without `detect_quads` gives its axis-aligned boxes."""
+    detect_quads = getattr(engine, "detect_quads", None)
+    if callable(detect_quads):
+        raw = [np.asarray(q, dtype=np.float64).reshape(4, 2) for q in detect_quads(image)]
+    else:
+        raw = [
+            np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+            for x0, y0, x1, y1 in engine.detect(image)
+        ]
+    out = []
+    for q in raw:
+        s, d = q.sum(axis=1), q[:, 1] - q[:, 0]
+        out.append(np.array([q[s.argmin()], q[d.argmin()], q[s.argmax()], q[d.argmax()]]))
+    return out
+
+
+def _sides(q: np.ndarray) -> tuple[float, float]:
+    """(width, height) of a quad: its top and left edges, not its axis-aligned box, so
+    a line on a tilted photo stays long and thin."""
+    return float(np.linalg.norm(q[1] - q[0])), float(np.linalg.norm(q[3] - q[0]))
+
+
+def _line_boxes(quads: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Split detected quads into horizontal and vertical text lines; squarish ones
     (single characters, seals, photo clutter) say nothing about direction."""
     horizontal, vertical = [], []
-    for x0, y0, x1, y1 in boxes:
-        w, h = x1 - x0, y1 - y0
+    for q in quads:
+        w, h = _sides(q)
         if w <= 1 or h <= 1:
             continue
         if w >= ELONGATION * h:
-            horizontal.append((x0, y0, x1, y1))
+            horizontal.append(q)
         elif h >= ELONGATION * w:
-            vertical.append((x0, y0, x1, y1))
+            vertical.append(q)
     return horizontal, vertical
 
 
-def _crops(image: np.ndarray, boxes: list[BBox], scale: float, turn: int) -> list[np.ndarray]:
-    """Crops of the longest boxes from the full-resolution image, turned by `turn`
-    clockwise so their text runs horizontally."""
-    h, w = image.shape[:2]
-    longest = sorted(boxes, key=lambda b: max(b[2] - b[0], b[3] - b[1]), reverse=True)
+def _crops(image: np.ndarray, quads: list[np.ndarray], scale: float, turn: int) -> list[np.ndarray]:
+    """Crops of the longest lines from the full-resolution image, each warped flat from
+    its quad (a slanted line alone, not its neighbours too) and turned by `turn`
+    clockwise so its text runs horizontally."""
+    longest = sorted(quads, key=lambda q: max(_sides(q)), reverse=True)
     crops = []
-    for x0, y0, x1, y1 in longest[:MAX_CROPS]:
-        xa, ya = max(0, int(x0 / scale)), max(0, int(y0 / scale))
-        xb, yb = min(w, int(np.ceil(x1 / scale))), min(h, int(np.ceil(y1 / scale)))
-        if xb - xa >= 4 and yb - ya >= 4:
-            crops.append(rotate(image[ya:yb, xa:xb], turn))
+    for q in longest[:MAX_CROPS]:
+        src = (q / scale).astype(np.float32)
+        w, h = _sides(src)
+        cw, ch = int(round(w)), int(round(h))
+        if cw < 4 or ch < 4:
+            continue
+        dst = np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]])
+        m = cv2.getPerspectiveTransform(src, dst)
+        flat = cv2.warpPerspective(image, m, (cw, ch), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        crops.append(rotate(flat, turn))
     return crops
 
 
-def _line_recognition_vote(recognize: Any, crops: list[np.ndarray]) -> float:
-    """Vote in [-1, 1] from the recogniser alone: each line read as is and turned 180;
-    upside-down text reads as low-confidence garbage. More reliable than the angle
-    classifier on forms, whose short cell texts it often gets wrong."""
+def _line_recognition_vote(recognize: Any, crops: list[np.ndarray]) -> tuple[float, float]:
+    """(vote in [-1, 1], evidence) from the recogniser alone: each line read as is and
+    turned 180; upside-down text reads as low-confidence garbage. More reliable than the
+    angle classifier on forms, whose short cell texts it often gets wrong. The evidence
+    is the better side's confidently read characters: one stray glyph is not a vote."""
     turned = [rotate(c, 180) for c in crops]
     as_is, flipped = recognize(crops), recognize(turned)
     q0 = sum(score * len(text) for text, score in as_is)
     q180 = sum(score * len(text) for text, score in flipped)
-    return (q180 - q0) / (q180 + q0) if q0 + q180 > 0 else 0.0
+    vote = (q180 - q0) / (q180 + q0) if q0 + q180 > 0 else 0.0
+    return vote, max(q0, q180)
 
 
 def _classifier_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
     """Vote in [-1, 1]: positive when the crops look upside down (180)."""
     recognize = getattr(engine, "recognize_lines", None)
     if callable(recognize):
-        return _line_recognition_vote(recognize, crops[:RECOGNITION_CROPS])
+        vote, evidence = _line_recognition_vote(recognize, crops[:RECOGNITION_CROPS])
+        if evidence >= MIN_EVIDENCE:
+            return vote
+        # The lines read as nothing either way (crops of clutter): ask the classifier.
     classify = getattr(engine, "classify_180", None)
     if callable(classify):
         weights = [c.shape[1] / max(1, c.shape[0]) for c in crops]  # longer lines weigh more
@@ -99,6 +133,8 @@ def _classifier_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
             )
             / total
         )
+    if callable(recognize):
+        return 0.0
     return _recognition_vote(engine, crops)
 
 
@@ -148,9 +184,9 @@ def upright(
         if scale < 1
         else image
     )
-    horizontal, vertical = _line_boxes(engine.detect(small))
-    weight_h = sum(b[2] - b[0] for b in horizontal)
-    weight_v = sum(b[3] - b[1] for b in vertical)
+    horizontal, vertical = _line_boxes(_quads(engine, small))
+    weight_h = sum(_sides(q)[0] for q in horizontal)
+    weight_v = sum(_sides(q)[1] for q in vertical)
     if len(horizontal) + len(vertical) < MIN_LINES or weight_h + weight_v <= 0:
         return 0, LOW_CONFIDENCE
     is_vertical = weight_v > weight_h

@@ -87,8 +87,10 @@ def scan(img: Image.Image, rng: random.Random, grey: bool = False, max_skew: flo
     return add_noise(img, rng, rng.uniform(1.5, 4.5))
 
 
-def phone_photo(img: Image.Image, rng: random.Random, long_side: int = 2000) -> Image.Image:
-    """A phone picture of the paper lying on a darker table: perspective, light fall-off."""
+def phone_photo(img: Image.Image, rng: random.Random, long_side: int = 2000, tilt: float = 0.0) -> Image.Image:
+    """A phone picture of the paper lying on a darker table: perspective, light fall-off,
+    and the paper turned by `tilt` degrees (counter-clockwise) on the table, so that
+    long lines climb by more than the line pitch."""
     src = np.asarray(img.convert("RGB"))
     h, w = src.shape[:2]
     portrait = h >= w
@@ -108,6 +110,11 @@ def phone_photo(img: Image.Image, rng: random.Random, long_side: int = 2000) -> 
         [ox + pw + rng.uniform(-j, j) * pw, oy + ph + rng.uniform(-j, j) * ph],
         [ox + rng.uniform(-j, j) * pw, oy + ph + rng.uniform(-j, j) * ph],
     ])
+    if tilt:
+        a = np.deg2rad(tilt)
+        c = dst.mean(axis=0)
+        turn = np.float32([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
+        dst = ((dst - c) @ turn.T + c).astype(np.float32)
     M = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), dst)
     out = cv2.warpPerspective(src, M, (cw, ch), dst=table, flags=cv2.INTER_AREA,
                               borderMode=cv2.BORDER_TRANSPARENT)

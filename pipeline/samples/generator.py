@@ -312,6 +312,20 @@ def _vary_packaging(docs: list[DocSpec], plans: list[FilePlan], allowed: list[st
     return plans
 
 
+def _tilt_photos(docs: list[DocSpec], plans: list[FilePlan], allowed: list[str], rng: random.Random) -> None:
+    """Phone photos taken as people take them: the paper turned a few degrees on the
+    table, so that a form's long lines climb past the next line. Some single-page forms
+    are photographed this way too."""
+    for p in plans:
+        if p.packaging == "image" and "phone_photo" in allowed and len(p.docs) == 1 and not p.options \
+                and docs[p.docs[0]].doc_type == "recommendation_form" and rng.random() < 0.35:
+            p.packaging, p.fmt, p.rotation = "phone_photo", "jpg", 0
+            p.name = f"{p.name.rpartition('.')[0]}.jpg"
+        if p.packaging == "phone_photo":
+            p.options["tilt"] = rng.choice((-1, 1)) * rng.uniform(2.5, 7.0)
+    unique_names(plans)
+
+
 def _name(rng: random.Random, what: DocSpec | str, ext: str) -> str:
     if isinstance(what, str):
         base = rng.choice(FILE_NAMES[what])
@@ -463,6 +477,7 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
         files = _plan_files(docs, primary, allowed, rng, person.name)
         if variety:
             files = _vary_packaging(docs, files, allowed, variety_rng(seed, key, "packaging"))
+            _tilt_photos(docs, files, allowed, variety_rng(seed, key, "capture"))
             letter_rng = variety_rng(seed, key, "letter")
             for d in docs:  # a department recommends as it writes any letter: a 公函
                 if d.doc_type == "application_letter" and d.variant == "推荐函" and letter_rng.random() < 0.7:

@@ -90,7 +90,7 @@ def write_file(plan: FilePlan, docs: list[DocSpec], path: Path, rng: random.Rand
         _save_rotated(img, plan, path, rng)
         return [[1] for _ in specs]
     if p == "phone_photo":
-        img = degrade.phone_photo(_pages(specs[0])[0], rng)
+        img = degrade.phone_photo(_pages(specs[0])[0], rng, tilt=float(plan.options.get("tilt", 0.0)))
         _save_rotated(img, plan, path, rng, phone=True)
         return [[1]]
     # image: one document, one page
