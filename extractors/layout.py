@@ -9,13 +9,14 @@ used so a field carries a box and a confidence that come from what was actually 
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from models.ocr import normalize_text
-from pipeline.types import BBox, Document, FieldValue
+from pipeline.types import BBox, Document, FieldValue, OcrLine
 
 
 @dataclass
@@ -29,6 +30,11 @@ class Line:
     region: int
     idx: int
     tight: bool = False  # a text-layer box: exactly the glyphs' height (OCR boxes are looser)
+    box: BBox | None = None  # the box as read on the page, for evidence (bbox may be deskewed)
+
+    @property
+    def evidence(self) -> BBox:
+        return self.box if self.box is not None else self.bbox
 
     @property
     def h(self) -> float:
@@ -62,11 +68,73 @@ def _inside(a: BBox, b: BBox, tol: float = 2.0) -> bool:
     return a[0] >= b[0] - tol and a[1] >= b[1] - tol and a[2] <= b[2] + tol and a[3] <= b[3] + tol
 
 
-def union(lines: Sequence[Line]) -> BBox | None:
+def union(lines: Sequence[Line], evidence: bool = False) -> BBox | None:
+    """The box around the lines: in layout coordinates, or (`evidence`) on the page."""
     if not lines:
         return None
-    return (min(ln.bbox[0] for ln in lines), min(ln.bbox[1] for ln in lines),
-            max(ln.bbox[2] for ln in lines), max(ln.bbox[3] for ln in lines))
+    boxes = [ln.evidence if evidence else ln.bbox for ln in lines]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _box_union(a: BBox, b: BBox) -> BBox:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+MIN_SKEW_DEGREES = 0.6  # below this a region is read as it is
+SKEW_LINE_ASPECT = 4.0  # lines at least this much longer than tall tell the skew
+
+
+def _edge_angle(poly: Sequence[tuple[float, float]]) -> tuple[float, float, float] | None:
+    """(angle in degrees within +-45, length, thickness) of a line polygon: the angle and
+    length of its longest edge, the thickness its shortest edge."""
+    edges = []
+    for i in range(len(poly)):
+        (xa, ya), (xb, yb) = poly[i], poly[(i + 1) % len(poly)]
+        dx, dy = xb - xa, yb - ya
+        if dx < 0:
+            dx, dy = -dx, -dy
+        edges.append(((dx * dx + dy * dy) ** 0.5, dx, dy))
+    length, dx, dy = max(edges)
+    angle = math.degrees(math.atan2(dy, dx)) if dx else 90.0
+    if abs(angle) > 45:
+        return None
+    return angle, length, min(e[0] for e in edges)
+
+
+def region_skew(lines: Sequence[OcrLine]) -> float:
+    """The tilt of a region's text in degrees (positive: lines climb down to the right),
+    from the slant of its long lines' polygons; 0 when too few lines say. A phone photo
+    of a form is often turned a few degrees, and then a long line's box reaches into the
+    next row."""
+    angles: list[tuple[float, float]] = []
+    for ln in lines:
+        if not ln.polygon or len(ln.polygon) < 4:
+            continue
+        got = _edge_angle(ln.polygon)
+        if got is not None and got[1] >= SKEW_LINE_ASPECT * max(1.0, got[2]):
+            angles.append((got[0], got[1]))
+    if len(angles) < 3:
+        return 0.0
+    angles.sort()
+    total = sum(w for _a, w in angles)
+    acc = 0.0
+    for a, w in angles:  # the length-weighted median
+        acc += w
+        if acc >= total / 2:
+            return a
+    return 0.0
+
+
+def _deskewed_box(ln: OcrLine, skew: float, centre: tuple[float, float]) -> BBox:
+    """The line's box with the region's tilt turned back (about `centre`)."""
+    t = math.radians(skew)
+    c, s_ = math.cos(t), math.sin(t)
+    cx, cy = centre
+    pts = ln.polygon if ln.polygon and len(ln.polygon) >= 3 else [
+        (ln.bbox[0], ln.bbox[1]), (ln.bbox[2], ln.bbox[1]), (ln.bbox[2], ln.bbox[3]), (ln.bbox[0], ln.bbox[3])]
+    xs = [cx + (x - cx) * c + (y - cy) * s_ for x, y in pts]
+    ys = [cy - (x - cx) * s_ + (y - cy) * c for x, y in pts]
+    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def field_value(value: object, lines: Sequence[Line], quality: float = 1.0) -> FieldValue:
@@ -77,7 +145,7 @@ def field_value(value: object, lines: Sequence[Line], quality: float = 1.0) -> F
         ocr = 0.5 * (sum(confs) / len(confs)) + 0.5 * min(confs)
         page = lines[0].page
         same_page = [ln for ln in lines if ln.page == page]
-        bbox = union(same_page)
+        bbox = union(same_page, evidence=True)
         bbox = tuple(round(v, 1) for v in bbox) if bbox else None  # type: ignore[assignment]
     else:
         ocr, page, bbox = 0.9, None, None
@@ -109,12 +177,19 @@ class DocLayout:
     def __init__(self, doc: Document) -> None:
         self.lines: list[Line] = []
         for r, t in enumerate(doc.texts):
+            # A tilted capture is read in the frame of its text: rows and columns are
+            # compared on boxes with the tilt turned back; evidence keeps the page's boxes.
+            skew = region_skew(t.lines) if t.engine != "text_layer" else 0.0
+            rb = t.region.bbox
+            centre = ((rb[0] + rb[2]) / 2, (rb[1] + rb[3]) / 2)
             for ln in t.lines:
                 text = _SPACE_AT_BRACKET.sub("", _SYMBOL_IN_WORD.sub("", normalize_text(ln.text)))  # text-layer lines come unnormalised
                 if not text:
                     continue
-                self.lines.append(Line(text, float(ln.confidence), tuple(ln.bbox), t.page, r, len(self.lines),
-                                       t.engine == "text_layer"))
+                box = tuple(ln.bbox)
+                geo = _deskewed_box(ln, skew, centre) if abs(skew) >= MIN_SKEW_DEGREES else box
+                self.lines.append(Line(text, float(ln.confidence), geo, t.page, r, len(self.lines),
+                                       t.engine == "text_layer", box))
         self._merge_spaced_labels()
         self.seal_texts = [s.text for s in doc.seals if s.text]
 
@@ -139,6 +214,7 @@ class DocLayout:
                 lo = -0.6 if len(b.text) > 1 else -0.2
                 if lo * a.h <= gap <= (8 if head else 3) * a.h:
                     a.text += b.text
+                    a.box = _box_union(a.evidence, b.evidence)
                     a.bbox = (a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3]))
                     a.conf = min(a.conf, b.conf)
                     merged.add(b.idx)
@@ -155,6 +231,7 @@ class DocLayout:
                 if nxt is None:
                     break
                 a.text += nxt.text
+                a.box = _box_union(a.evidence, nxt.evidence)
                 a.bbox = (min(a.bbox[0], nxt.bbox[0]), a.bbox[1], max(a.bbox[2], nxt.bbox[2]), nxt.bbox[3])
                 a.conf = min(a.conf, nxt.conf)
                 merged.add(nxt.idx)
@@ -250,7 +327,8 @@ class DocLayout:
                 if m and m.end() > len(a.text):
                     box = union([a, b])
                     assert box is not None
-                    out.append((Line(text, min(a.conf, b.conf), box, a.page, a.region, a.idx, a.tight),
+                    out.append((Line(text, min(a.conf, b.conf), box, a.page, a.region, a.idx, a.tight,
+                                     union([a, b], evidence=True)),
                                 m.start(), m.end()))
         return out
 
@@ -363,7 +441,7 @@ class DocLayout:
         h = statistics.median([b.h for b in self.lines if b.region == lab.region])
         col = [b for b in self.lines if b.region == lab.region and b.bbox[0] >= lab_x1 - 10
                and b.bbox[0] <= lab_x1 + 8 * h and b not in label_lines
-               and not any(_inside(b.bbox, box) for box in exclude)]
+               and not any(_inside(b.evidence, box) for box in exclude)]
         if not col:
             return None
         col.sort(key=lambda b: b.cy)
