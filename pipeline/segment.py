@@ -222,7 +222,7 @@ def split_by_content(lines: Sequence[OcrLine], y0: float, y1: float) -> list[tup
     heights = sorted(ln.bbox[3] - ln.bbox[1] for ln in lines)
     tall = TITLE_HEIGHT * heights[len(heights) // 2]
     ordered = sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
-    best_cut: tuple[float, float] | None = None  # (score, cut y)
+    best_cut: tuple[tuple[float, float], float] | None = None  # ((gap, score), cut y)
     reach = ordered[0].bbox[3]
     for i in range(1, len(ordered)):
         nxt = ordered[i]
@@ -232,8 +232,13 @@ def split_by_content(lines: Sequence[OcrLine], y0: float, y1: float) -> list[tup
             if (DocType.OTHER not in (t_type, b_type) and t_type != b_type
                     and _named(top, t_type) and _named(bottom, b_type, tall)):
                 cut = (reach + nxt.bbox[1]) / 2
-                if best_cut is None or t_score + b_score > best_cut[0]:
-                    best_cut = (t_score + b_score, cut)
+                # Of the cuts that name both parts, the one at the widest gap: two
+                # documents on a desk are apart by both their margins, so a cut in a
+                # small gap above the lower title leaves the top document's last rows
+                # (证书编号, 发证机关) on the lower one.
+                key = (nxt.bbox[1] - reach, t_score + b_score)
+                if best_cut is None or key > best_cut[0]:
+                    best_cut = (key, cut)
         reach = max(reach, nxt.bbox[3])
     if best_cut is None:
         return [(y0, y1)]

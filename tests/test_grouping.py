@@ -86,3 +86,24 @@ def test_variety_plans_merged_pdfs_and_desk_images_with_their_truth() -> None:
     assert any(f.options.get("on_a4") and f.packaging == "merged_pdf" for f in on)
     off = [f for a in plan_batch(8, seed=11, profile="sc-examiner").applicants for f in a.files]
     assert not any(f.options.get("desk") or f.options.get("on_a4") for f in off)
+
+
+@pytest.mark.parametrize("seed", [83, 84])
+def test_desk_stack_is_cut_between_the_documents_not_inside_the_upper_one(tmp_path: Path, seed: int) -> None:
+    """An old two-column certificate booklet above a diploma: the cut lies in the wide gap
+    between the two, so the certificate keeps its lower rows (证书编号, 发证日期, 发证机关)
+    and the diploma's number is its own."""
+    from extractors import extract_document
+
+    rng = random.Random(seed)
+    p = make_person(rng, "四川省")
+    cert = build_doc("skill_certificate", p, rng, "sc-examiner", "old")
+    cert.extra["style"] = {"booklet": True}
+    docs = [cert, build_doc("diploma", p, rng)]
+    plan = FilePlan("材料长图.jpg", "long_image", [0, 1], "jpg", options={"desk": True})
+    result, _ = _run(tmp_path, plan, docs, seed + 1)
+    assert _found(result) == [("skill_certificate", [1]), ("diploma", [1])]
+    got_cert, got_dip = ({k: v.value for k, v in extract_document(d).fields.items()} for d in result.documents)
+    for key in ("certificate_number", "issuer"):
+        assert got_cert.get(key) == cert.fields[key], (key, got_cert.get(key))
+    assert got_dip.get("certificate_number") == docs[1].fields["certificate_number"]
