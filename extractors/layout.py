@@ -80,6 +80,9 @@ def _box_union(a: BBox, b: BBox) -> BBox:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
+CELL_REACH = 6.0  # a value starts at most this many (OCR) line heights right of its label
+TABLE_CELL_REACH = 20.0  # in a form's table: a value may be centred in a wide cell
+TIGHT_HEIGHT = 1.45  # an OCR box is about this much taller than a text layer's glyph box
 MIN_SKEW_DEGREES = 0.6  # below this a region is read as it is
 SKEW_LINE_ASPECT = 4.0  # lines at least this much longer than tall tell the skew
 
@@ -174,7 +177,10 @@ def _compile(labels: Iterable[str]) -> re.Pattern[str]:
 class DocLayout:
     """All lines of a document with position queries inside each region."""
 
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, cell_reach: float = CELL_REACH) -> None:
+        """`cell_reach`: how far right of its label (in line heights) a value may start;
+        forms pass TABLE_CELL_REACH, as their values may be centred in wide cells."""
+        self.cell_reach = cell_reach
         self.lines: list[Line] = []
         for r, t in enumerate(doc.texts):
             # A tilted capture is read in the frame of its text: rows and columns are
@@ -390,13 +396,14 @@ class DocLayout:
                 text += "".join(b.text for b in more)
             return Hit(text, lines, 1.0)
         right = [b for b in self.right_of(ln) if not MARK.fullmatch(b.text)]
-        if not right or right[0].bbox[0] - ln.bbox[2] > 6 * ln.h:
+        reach = self.cell_reach * ln.h * (TIGHT_HEIGHT if ln.tight else 1.0)
+        if not right or right[0].bbox[0] - ln.bbox[2] > reach:
             right = [b for b in self.right_of(ln, relaxed=True) if not MARK.fullmatch(b.text)] or right
         if right:
             # A wrapped value cell: of the lines starting at the cell's left edge, the top one.
             col = [b for b in right if b.bbox[0] - right[0].bbox[0] <= 1.0 * ln.h]
             v = min(col, key=lambda b: b.cy)
-            if v.bbox[0] - ln.bbox[2] <= 6 * ln.h and not (stop is not None and stop.match(v.text)):
+            if v.bbox[0] - ln.bbox[2] <= reach and not (stop is not None and stop.match(v.text)):
                 lines = [v]
                 text = v.text
                 if join_row:

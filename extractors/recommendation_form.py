@@ -24,7 +24,7 @@ from extractors.common import (
     read_fields,
     stop_pattern,
 )
-from extractors.layout import DocLayout, Line, field_value
+from extractors.layout import TABLE_CELL_REACH, DocLayout, Line, field_value
 from pipeline.types import Document, FieldValue
 
 SPECS = (
@@ -156,7 +156,7 @@ def _fill_date(lay: DocLayout, stop: re.Pattern[str]) -> FieldValue | None:
 
 
 def extract(doc: Document) -> dict[str, FieldValue]:
-    lay = DocLayout(doc)
+    lay = DocLayout(doc, TABLE_CELL_REACH)
     labels = [lb for s in SPECS for lb in s.labels] + OCCUPATION_LABELS + SUMMARY_LABELS + OTHER
     stop = stop_pattern(labels)
     fields = read_fields(lay, SPECS, labels)

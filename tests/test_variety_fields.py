@@ -110,3 +110,31 @@ def test_id_card_row_read_as_one_box(engine) -> None:
     """性别女民族汉 in one OCR box: the ethnicity is read from the middle of the line."""
     truth, got = _read(engine, "id_card", "front", 12, one_box_rows=True)
     _check(truth, got, ("name", "gender", "ethnicity", "id_number"))
+
+
+@pytest.mark.parametrize("kind", ["text_pdf", "image"])
+@pytest.mark.parametrize(("variant", "profile", "keys"), [
+    ("org", "gd-org-filing", ("org_name", "uscc", "phone", "address")),
+    ("sc-exam", "sc-examiner", ("name", "employer", "phone", "id_number")),
+])
+def test_values_centred_in_wide_cells(tmp_path, kind: str, variant: str, profile: str, keys: tuple[str, ...]) -> None:
+    """A word-processor table that centres each value in its wide cell, far right of the
+    label (a text-layer PDF and a scan): the value is still the cell's."""
+    from pipeline.ingest import ingest
+    from pipeline.runner import process_file
+    from pipeline.samples.documents import build_doc
+    from pipeline.samples.packaging import FilePlan, write_file
+    from pipeline.samples.people import make_person
+
+    rng = random.Random(2)
+    spec = build_doc("recommendation_form", make_person(rng, "广东省"), rng, profile, variant)
+    spec.extra["style"] = {"centred_values": True}
+    plan = FilePlan("表.pdf" if kind == "text_pdf" else "表.jpg", kind, [0], "pdf" if kind == "text_pdf" else "jpg")
+    folder = tmp_path / "batch" / "001_申请人"
+    folder.mkdir(parents=True)
+    write_file(plan, [spec], folder / plan.name, random.Random(3))
+    batch = ingest(tmp_path / "batch", tmp_path / "work" / "batch")
+    (f,) = [f for a in batch.applicants for f in a.files]
+    (doc,) = process_file(f, tmp_path / "work").documents
+    got = {k: v.value for k, v in extract_document(doc).fields.items()}
+    _check(spec.fields, got, keys)

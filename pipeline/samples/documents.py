@@ -675,8 +675,14 @@ class _Form:
             lines = [ln for part in text.split("\n") for ln in (wrap(part, cw - 28, sz) or [""])] or [""]
             total = len(lines) * sz * 1.35
             yy = y + ch / 2 - total / 2 + sz
+            # Some issuers' word-processor tables centre the values in wide cells, far
+            # right of their labels.
+            centred = len(lines) == 1 and (self.spec.extra.get("style") or {}).get("centred_values")
             for ln in lines:
-                lay.text(x + 14, yy, ln, sz)
+                if centred:
+                    lay.text(x + cw / 2, yy, ln, sz, "sans", "ms")
+                else:
+                    lay.text(x + 14, yy, ln, sz)
                 yy += sz * 1.35
         elif kind == "P":
             lay.para(x + 20, y + 20 + sz, cw - 40, text, sz, sz * 1.6)
@@ -1087,6 +1093,7 @@ def draw_style(spec: DocSpec, rng: random.Random) -> dict[str, Any]:
         st["long_summary"] = spec.variant == "sc-exam" and rng.random() < 0.5
         if st["long_summary"]:  # a summary long enough to run on to the next page
             spec.fields["work_summary"] = long_summary(spec.fields["work_summary"], rng)
+        st["centred_values"] = rng.random() < 0.4
     elif t == "business_license":
         st["spread_labels"] = rng.random() < 0.6
     elif t == "work_certificate":
