@@ -215,6 +215,21 @@ TITLE_ROWS = 4  # a title is among the first rows of a page
 WEAK_SCORE = 2.0  # a label only one document has: enough to say a page is not a form's next page
 
 
+PROSE_CHARS = 24  # a line longer than this is running text, not a label or a title
+
+
+def prose_made(lines: Sequence[OcrLine], doc_type: DocType, region_height: float) -> bool:
+    """Is `doc_type` claimed only by running text? A form's next page whose work summary
+    and 承诺声明 mention 职业技能等级证书 scores as a certificate, yet none of its short
+    lines (labels, titles) is a certificate's: without the prose the type falls below
+    MIN_SCORE."""
+    short = [ln for ln in lines if len(_compact(ln.text)) <= PROSE_CHARS]
+    if not short:
+        return True
+    scores, _ = text_scores(short, region_height)
+    return scores.get(doc_type, 0.0) < MIN_SCORE
+
+
 def says_continued(lines: Sequence[OcrLine]) -> bool:
     """Does the page say it continues a document (续表, 第2页...)?"""
     return bool(CONTINUATION.search("".join(_compact(line.text) for line in lines)))

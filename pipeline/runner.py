@@ -24,7 +24,14 @@ from pydantic import BaseModel
 
 from models.ocr import normalize_text
 from pipeline.cache import StageCache, cache_key
-from pipeline.classify import classify_region, own_title, says_continued, title_names, weak_type
+from pipeline.classify import (
+    classify_region,
+    own_title,
+    prose_made,
+    says_continued,
+    title_names,
+    weak_type,
+)
 from pipeline.decide import decide
 from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
@@ -56,7 +63,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v9"
+STAGE_VERSION = "file-v10"
 
 # An image file no larger than this (px, long side) is photo-sized: 二寸 is 413x579.
 PHOTO_FILE_MAX_SIDE = 800
@@ -242,6 +249,13 @@ def assemble_documents(file: BatchFile, read: list[tuple[PageText, Classificatio
                     joins, doc_type = False, named
                     conf = round(min(0.6, 0.3 + 0.05 * cls.scores.get(named.value, 0.0)), 3)
                     cues = [*cues, f"title {title}: own page after {prev.type.value}"]
+            elif (prev.type in MULTI_PAGE_TYPES and text.page == prev.pages[-1] + 1
+                  and cls.type not in (DocType.OTHER, DocType.ID_CARD, DocType.PHOTO)
+                  and own_title(text.lines) is None
+                  and prose_made(text.lines, cls.type, text.region.bbox[3] - text.region.bbox[1])):
+                # A form's next page (the summary running on, 承诺声明, 单位意见 with the
+                # employer's seal) that only its prose makes look like a certificate.
+                joins = True
             elif cls.type == DocType.OTHER and prev.type in MULTI_PAGE_TYPES and text.page != prev.pages[-1]:
                 joins = _continues(text)
                 title = None if joins else own_title(text.lines)

@@ -107,3 +107,24 @@ def test_desk_stack_is_cut_between_the_documents_not_inside_the_upper_one(tmp_pa
     for key in ("certificate_number", "issuer"):
         assert got_cert.get(key) == cert.fields[key], (key, got_cert.get(key))
     assert got_dip.get("certificate_number") == docs[1].fields["certificate_number"]
+
+
+@pytest.mark.parametrize(("seed", "packaging"), [(72, "merged_pdf"), (73, "scanned_pdf"), (74, "text_pdf")])
+def test_form_page_that_prose_makes_look_like_a_certificate_stays_with_the_form(
+        tmp_path: Path, seed: int, packaging: str) -> None:
+    """A form's second page (the work summary running on, 承诺声明, 单位意见 with the
+    employer's seal) mentions 职业技能等级证书 in its prose, but has no title and no
+    certificate labels: it is the form's page, and the form keeps its seal."""
+    from pipeline.samples.documents import long_summary
+
+    rng = random.Random(seed)
+    p = make_person(rng, "四川省")
+    form = build_doc("recommendation_form", p, rng, "sc-examiner", "sc-exam")
+    form.extra["style"] = {"long_summary": True}
+    form.fields["work_summary"] = long_summary(form.fields["work_summary"], random.Random(seed))
+    docs = [form, build_doc("skill_certificate", p, rng, "sc-examiner")]
+    plan = FilePlan("申报材料合集.pdf", packaging, [0, 1], "pdf", options={"on_a4": True} if packaging == "merged_pdf" else {})
+    result, pages = _run(tmp_path, plan, docs, seed + 1)
+    assert pages[0] == [1, 2]
+    assert _found(result) == [("recommendation_form", [1, 2]), ("skill_certificate", [3])]
+    assert result.documents[0].seals and result.documents[0].seals[0].page == 2
