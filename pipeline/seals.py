@@ -393,9 +393,43 @@ def _grey_rings(small: np.ndarray) -> list[_Ring]:
     return rings
 
 
+BAND_ASPECT = 1.5  # a long image is searched in bands this many widths tall, half overlapping
+
+
 def detect_seals(image: np.ndarray, page: int = 1) -> list[Seal]:
-    """Seals on an RGB page image (or a region crop); boxes in that image's pixels."""
+    """Seals on an RGB page image (or a region crop); boxes in that image's pixels.
+
+    A long image (documents stitched or photographed one above another) is searched in
+    half-overlapping bands about one page tall: shrunk whole to the work size, a licence's
+    seal over its patterned background blurs into the pattern."""
     rgb = _to_rgb(np.asarray(image))
+    h, w = rgb.shape[:2]
+    band = int(BAND_ASPECT * w)
+    if h <= 2 * w or band < 64:
+        return _detect(rgb, page)
+    seals: list[Seal] = []
+    step = max(1, band // 2)
+    for top in range(0, max(1, h - step), step):
+        for s in _detect(rgb[top : min(h, top + band)], page):
+            assert s.bbox is not None
+            x0, y0, x1, y1 = s.bbox
+            moved = s.model_copy(update={"bbox": (x0, round(y0 + top, 1), x1, round(y1 + top, 1))})
+            cx, cy, r = (x0 + x1) / 2, (y0 + y1) / 2 + top, max(x1 - x0, y1 - y0) / 2
+            twin = next((k for k, o in enumerate(seals) if o.bbox is not None and math.hypot(
+                cx - (o.bbox[0] + o.bbox[2]) / 2, cy - (o.bbox[1] + o.bbox[3]) / 2) < 0.8 * max(
+                r, (o.bbox[2] - o.bbox[0]) / 2, (o.bbox[3] - o.bbox[1]) / 2)), None)
+            if twin is None:
+                seals.append(moved)
+            elif _area(moved) > _area(seals[twin]):  # a seal cut by a band's edge: the whole one
+                seals[twin] = moved
+    return sorted(seals, key=lambda s: (s.bbox[1], s.bbox[0]) if s.bbox else (0.0, 0.0))
+
+
+def _area(s: Seal) -> float:
+    return 0.0 if s.bbox is None else (s.bbox[2] - s.bbox[0]) * (s.bbox[3] - s.bbox[1])
+
+
+def _detect(rgb: np.ndarray, page: int) -> list[Seal]:
     small, scale = _work_copy(rgb)
     h, w = small.shape[:2]
     found: list[tuple[_Ring, str, bool]] = []

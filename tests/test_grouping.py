@@ -128,3 +128,20 @@ def test_form_page_that_prose_makes_look_like_a_certificate_stays_with_the_form(
     assert pages[0] == [1, 2]
     assert _found(result) == [("recommendation_form", [1, 2]), ("skill_certificate", [3])]
     assert result.documents[0].seals and result.documents[0].seals[0].page == 2
+
+
+@pytest.mark.parametrize("seed", [85, 86, 87])
+def test_each_document_of_a_desk_stack_keeps_its_seal(tmp_path: Path, seed: int) -> None:
+    """A licence photographed above the filing form and a 推荐函 in one long image (three
+    pages tall): the licence's
+    seal over its patterned background is found (the long image is searched in bands
+    about a page tall, not shrunk whole) and stays with the licence."""
+    rng = random.Random(seed)
+    p = make_person(rng, "广东省")
+    docs = [build_doc("business_license", p, rng, "gd-org-filing"),
+            build_doc("recommendation_form", p, rng, "gd-org-filing", "org"),
+            build_doc("application_letter", p, rng, "gd-org-filing", "推荐函")]
+    plan = FilePlan("证书合集.jpg", "long_image", [0, 1, 2], "jpg", options={"desk": True})
+    result, _ = _run(tmp_path, plan, docs, seed + 1)
+    assert [t for t, _ in _found(result)] == ["business_license", "recommendation_form", "application_letter"]
+    assert all(len(d.seals) == 1 for d in result.documents), [len(d.seals) for d in result.documents]
