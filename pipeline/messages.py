@@ -59,6 +59,7 @@ FINDING_PHRASES: dict[str, str] = {
     "PAGE_BLANK": "空白页",
     "BATCH_EMPTY": "批次中没有申请人文件夹",
     "FILE_NAME_ENCODING": "文件名不是 UTF-8 编码（已按 GBK 解码）",
+    "OCR_SLIP": "疑似识别误差（形近字）",
     "REGION_NOT_ALLOWED": "机构注册地不在要求的省份",
     "ORG_TYPE_NOT_ALLOWED": "机构类型不符合要求",
 }

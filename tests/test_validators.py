@@ -688,3 +688,28 @@ def test_make_org_numbers_are_valid_for_the_checks() -> None:
     for seed in range(10):
         o = make_org(random.Random(seed), GZ)
         assert org_filing.check(_org_ctx(o.uscc, o.name)) == []
+
+
+def test_look_alike_name_read_with_doubt_is_an_ocr_slip_not_a_mismatch() -> None:
+    """An organisation's legal representative: the roster says 朱兵鹏; the form reads
+    朱兵鹅 at 0.945 and the licence 采兵鹏 at 0.59. Each differs by one look-alike
+    character read with doubt: OCR slips, shown as info, and the filing passes."""
+    docs = [doc("business_license", {"legal_representative": fv("采兵鹏", 0.59)}),
+            doc("recommendation_form", {"legal_representative": fv("朱兵鹅", 0.945)})]
+    found = consistency.check(ctx(docs, profile="gd-org-filing", roster={"法定代表人": "朱兵鹏"}))
+    assert "NAME_MISMATCH" not in codes(found)
+    slips = [f for f in found if f.code == "OCR_SLIP"]
+    assert sorted(f.found for f in slips) == ["朱兵鹅", "采兵鹏"]
+    assert all(f.severity == Severity.INFO and f.expected == "朱兵鹏" for f in slips)
+    assert decide(found, [])[0] == Decision.PASS
+
+
+@pytest.mark.parametrize(("other", "conf"), [("董璧龙", 0.997), ("董璧龙", 0.93), ("董璧鹏", 0.998)])
+def test_a_name_read_clearly_or_unlike_is_still_a_mismatch(other: str, conf: float) -> None:
+    """A one-character difference read clearly (0.997), or read with doubt but with a
+    character that does not look like the other (聪/龙), is a different name."""
+    docs = [card("董璧聪"), doc("recommendation_form", {"name": "董璧聪"}), doc("diploma", {"name": fv(other, conf)})]
+    found = consistency.check(ctx(docs, roster={"姓名": "董璧聪"}))
+    f = one(found, "NAME_MISMATCH")
+    assert (f.expected, f.found) == ("董璧聪", other)
+    assert "OCR_SLIP" not in codes(found)

@@ -50,7 +50,7 @@ def check(ctx: ApplicantContext) -> list[Finding]:
     if ctx.profile.subject == "organisation":
         return _organisation(ctx)
     findings = _compare(field_sources(ctx, "name", PERSON_TYPES, "姓名"), clean_name,
-                        "NAME_MISMATCH", "name", "姓名")
+                        "NAME_MISMATCH", "name", "姓名", slips=True)
     findings += _id_numbers(field_sources(ctx, "id_number", PERSON_TYPES, "身份证号"))
     ref_id = best_id_number(ctx, PERSON_TYPES)
     findings += _birth_dates(field_sources(ctx, "birth_date", PERSON_TYPES, "出生日期"), ref_id)
@@ -69,7 +69,8 @@ def _organisation(ctx: ApplicantContext) -> list[Finding]:
                          (DocType.BUSINESS_LICENSE, DocType.RECOMMENDATION_FORM), "法定代表人")
     names = [Source(s.value, s.confidence, "身份证（法定代表人）", s.ref, s.rank, s.doc_type)
              for s in field_sources(ctx, "name", cards)]
-    findings = _compare(reps + names, clean_name, "NAME_MISMATCH", "legal_representative", "法定代表人姓名")
+    findings = _compare(reps + names, clean_name, "NAME_MISMATCH", "legal_representative", "法定代表人姓名",
+                        slips=True)
     findings += _id_numbers(field_sources(ctx, "id_number", cards))
     ref_id = _card_id(ctx)
     findings += _birth_dates(field_sources(ctx, "birth_date", cards), ref_id)
@@ -104,14 +105,65 @@ def _message(word: str, ref: list[Source], ref_value: str, other: list[Source], 
     return f"{labels(other)}上的{word}“{value}”与{labels(ref)}上的“{ref_value}”不一致"
 
 
+# A reading is taken for an OCR slip of another only when it was read with some doubt and
+# its one differing character looks like the other's (pipeline/glyphs.py).
+SLIP_CONFIDENCE = 0.97  # a reading at least this sure is what the page says
+SLIP_GLYPHS = 0.70  # glyph correlation of look-alikes; random name characters: 95th percentile 0.69
+
+
+def _slip_of(value: str, conf: float, other: str, other_conf: float) -> tuple[str, str] | None:
+    """(read, other) characters when `value` is probably `other` misread: same length,
+    one character apart, read with doubt and less surely than `other`, and the two
+    characters look alike."""
+    from pipeline.glyphs import similarity
+
+    if len(value) != len(other) or conf >= SLIP_CONFIDENCE or conf >= other_conf:
+        return None
+    diff = [(a, b) for a, b in zip(value, other, strict=True) if a != b]
+    if len(diff) != 1:
+        return None
+    sim = similarity(*diff[0])
+    return diff[0] if sim is not None and sim >= SLIP_GLYPHS else None
+
+
+def _fold_slips(groups: list[tuple[str, list[Source], float]], word: str
+                ) -> tuple[list[tuple[str, list[Source], float]], list[Finding]]:
+    """Readings that are probably OCR slips of another group's value join that group (a
+    clean applicant is not rejected for 朱兵鹅 read off 朱兵鹏); each is still shown as an
+    info finding, so the reviewer sees what was read."""
+    out = list(groups)
+    notes: list[Finding] = []
+    for g in sorted(groups, key=lambda g: g[2]):
+        value, sources, weight = g
+        if g not in out:
+            continue
+        conf = max(s.confidence for s in sources)
+        targets = [(h, _slip_of(value, conf, h[0], max(s.confidence for s in h[1]))) for h in out if h is not g]
+        targets = [(h, pair) for h, pair in targets if pair is not None]
+        if not targets:
+            continue
+        h, (read, meant) = max(targets, key=lambda t: t[0][2])
+        out.remove(g)
+        out[out.index(h)] = (h[0], h[1] + sources, h[2] + weight)
+        notes.append(finding("OCR_SLIP", Severity.INFO,
+                             f"{labels(sources)}上的{word}识别为“{value}”，与{labels(h[1])}上的“{h[0]}”只差形近字"
+                             f"“{read}”/“{meant}”（识别置信度 {conf:.2f}），按识别误差处理，请留意",
+                             0.8, subject=None, documents=refs(sources + h[1]),
+                             expected=h[0], found=value))
+    return sorted(out, key=lambda g: (-g[2], min(s.rank for s in g[1]), g[0])), notes
+
+
 def _compare(sources: list[Source], norm: Callable[[object], str], code: str, subject: str,
-             word: str, severity: Severity = Severity.ERROR) -> list[Finding]:
+             word: str, severity: Severity = Severity.ERROR, slips: bool = False) -> list[Finding]:
     groups = _groups(sources, norm)
+    notes: list[Finding] = []
+    if slips and len(groups) > 1:
+        groups, notes = _fold_slips(groups, word)
     if len(groups) < 2:
-        return []
+        return notes
     ref_value, ref_sources, _ = groups[0]
     ref_conf = max(s.confidence for s in ref_sources)
-    findings = []
+    findings = notes
     for value, others, _ in groups[1:]:
         conf = mismatch_confidence(ref_conf, max(s.confidence for s in others), distance(ref_value, value))
         findings.append(finding(code, severity, _message(word, ref_sources, ref_value, others, value), conf,
