@@ -216,14 +216,15 @@ WEAK_SCORE = 2.0  # a label only one document has: enough to say a page is not a
 
 
 PROSE_CHARS = 24  # a line longer than this is running text, not a label or a title
+SENTENCE_END = re.compile(r"[。，,；;.!！?？、]\s*$")  # a paragraph's last line, however short
 
 
 def prose_made(lines: Sequence[OcrLine], doc_type: DocType, region_height: float) -> bool:
     """Is `doc_type` claimed only by running text? A form's next page whose work summary
     and 承诺声明 mention 职业技能等级证书 scores as a certificate, yet none of its short
     lines (labels, titles) is a certificate's: without the prose the type falls below
-    MIN_SCORE."""
-    short = [ln for ln in lines if len(_compact(ln.text)) <= PROSE_CHARS]
+    MIN_SCORE. A short line that ends a sentence (职业技能等级证书。) is prose too."""
+    short = [ln for ln in lines if len(_compact(ln.text)) <= PROSE_CHARS and not SENTENCE_END.search(ln.text)]
     if not short:
         return True
     scores, _ = text_scores(short, region_height)

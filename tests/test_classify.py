@@ -60,3 +60,28 @@ def test_unrelated_text_is_other_not_forced_into_a_type(engine) -> None:
 def test_blank_page_is_other_with_low_confidence() -> None:
     cls = classify_region([], (1654, 2339), [])
     assert cls.type == DocType.OTHER and cls.confidence < 0.5
+
+
+def _lines(texts: list[str]) -> list:
+    from pipeline.types import OcrLine
+
+    return [OcrLine(text=t, confidence=0.99, bbox=(100, 60 * i, 100 + 30 * len(t), 60 * i + 40))
+            for i, t in enumerate(texts)]
+
+
+def test_a_certificate_claimed_only_by_prose_is_prose_made() -> None:
+    """A form's next page: the summary's last line is short (职业技能等级证书。) but ends a
+    sentence, so it is prose, not a title or label; a real certificate's labels are not."""
+    from pipeline.classify import prose_made
+
+    form_page = _lines([
+        "理论知识考试和操作技能考核。多年来承担单位新员工入职培训和岗位练兵工",
+        "作，按照国家职业技能标准组织理论教学和实操训练，所带学员多人取得相应",
+        "职业技能等级证书。",
+        "承诺声明", "本人参加培训前认真阅读相关文件规定，郑重承诺所填写信息及提供的资",
+        "同意推荐。", "推荐单位意见", "单位（盖章）", "2026年3月12日",
+    ])
+    cert = _lines(["职业技能等级证书", "姓名：张三", "职业名称：电工", "技能等级：四级/中级工",
+                   "证书编号：S000051000000123456", "发证日期：2024年11月22日", "发证机关：四川省人力资源和社会保障厅"])
+    assert prose_made(form_page, DocType.SKILL_CERTIFICATE, 600)
+    assert not prose_made(cert, DocType.SKILL_CERTIFICATE, 420)
