@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from pipeline.contract import SCHEMA_VERSION
+
 BBox = tuple[float, float, float, float]
 
 
@@ -249,7 +251,7 @@ class Stats(BaseModel):
 
 
 class Report(BaseModel):
-    schema_version: str = "1"
+    schema_version: str = SCHEMA_VERSION
     profile: str
     batch_date: str
     stats: Stats
