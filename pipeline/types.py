@@ -15,6 +15,9 @@ from pydantic import BaseModel, Field
 
 from pipeline.contract import SCHEMA_VERSION
 
+# The code a file gets when it cannot be read; defined once, ingest and render share it.
+DOC_UNREADABLE = "DOC_UNREADABLE"
+
 BBox = tuple[float, float, float, float]
 
 
