@@ -40,6 +40,7 @@ from pathlib import Path
 
 from pipeline.sniff import sniff
 from pipeline.types import (
+    DOC_UNREADABLE,
     ApplicantFolder,
     Batch,
     BatchFile,
@@ -49,7 +50,6 @@ from pipeline.types import (
     Skipped,
 )
 
-DOC_UNREADABLE = "DOC_UNREADABLE"
 # The extensions the contract lists; other files are still kept (content decides).
 DOCUMENT_EXTS = (".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 ROSTER_EXTS = (".xlsx", ".csv")

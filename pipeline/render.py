@@ -29,11 +29,10 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
-from pipeline.types import BatchFile, FileKind, Finding, OcrLine, Page, Severity
+from pipeline.types import DOC_UNREADABLE, BatchFile, FileKind, Finding, OcrLine, Page, Severity
 
 log = logging.getLogger(__name__)
 
-DOC_UNREADABLE = "DOC_UNREADABLE"
 RENDER_VERSION = 2  # bump when the output of a given file and params changes
 IMAGE_KINDS = (
     FileKind.JPEG,

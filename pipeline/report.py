@@ -230,7 +230,7 @@ def report_to_dict(report: Report, photo_evidence: dict[str, str] | None = None,
     photo_evidence = photo_evidence or {}
     s = report.stats
     return {
-        "schema_version": "1",
+        "schema_version": report.schema_version,
         "profile": report.profile,
         "batch_date": report.batch_date,
         "stats": {

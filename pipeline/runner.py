@@ -9,6 +9,7 @@ and `build_report` are the per-applicant and per-batch stages after it.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import time
@@ -37,6 +38,7 @@ from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
 from pipeline.segment import LONG_IMAGE_ASPECT, segment_page, split_by_content
 from pipeline.sniff import extension_lies
+from pipeline.storage.local import atomic_write
 from pipeline.types import (
     ApplicantFolder,
     ApplicantResult,
@@ -118,9 +120,11 @@ def _upright_page(page: Page, image: np.ndarray, engine) -> tuple[Page, np.ndarr
     src = Path(page.image_path)
     dst = src.with_name(f"{src.stem}_r{rotation}.png")
     if not dst.exists():
-        tmp = dst.with_name(f".{dst.name}.tmp.png")
-        Image.fromarray(turned).save(tmp)
-        tmp.replace(dst)
+        # A unique temp name (atomic_write): two threads turning the same page must not
+        # write into one fixed temp file.
+        buf = io.BytesIO()
+        Image.fromarray(turned).save(buf, format="PNG")
+        atomic_write(dst, buf.getvalue())
     page = page.model_copy(
         update={
             "image_path": str(dst),

@@ -13,6 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from pipeline.contract import SCHEMA_VERSION
+
+# The code a file gets when it cannot be read; defined once, ingest and render share it.
+DOC_UNREADABLE = "DOC_UNREADABLE"
+
 BBox = tuple[float, float, float, float]
 
 
@@ -249,7 +254,7 @@ class Stats(BaseModel):
 
 
 class Report(BaseModel):
-    schema_version: str = "1"
+    schema_version: str = SCHEMA_VERSION
     profile: str
     batch_date: str
     stats: Stats

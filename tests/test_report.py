@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from pipeline import report as rp
+from pipeline.contract import SCHEMA_PATH
 from pipeline.messages import (
     FINDING_PHRASES,
     decision_word,
@@ -40,7 +41,7 @@ from pipeline.types import (
     Stats,
 )
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared/contract/report.schema.json"
+SCHEMA = SCHEMA_PATH
 VOCAB = Path(__file__).resolve().parents[2] / "shared/contract/vocabulary.md"
 
 
