@@ -108,6 +108,18 @@ def test_readings_of_the_right_seal_are_not_mismatches(read: str) -> None:
     assert check(_ctx(_doc("佛山蓝海机电设备有限公司", read))) == []
 
 
+@pytest.mark.parametrize("read", ["西川省职业", "定华导中", "鉴定指导中心四川"])
+def test_a_partial_ring_that_fits_the_name_is_not_a_mismatch(read: str) -> None:
+    """A faded or half-inked ring read in part, with a slip, fits the issuer's name."""
+    assert check(_ctx(_doc("四川省职业技能鉴定指导中心", read))) == []
+
+
+@pytest.mark.parametrize("read", ["成都华粤餐饮", "四川省人力资源"])
+def test_a_short_reading_of_another_name_is_still_a_mismatch(read: str) -> None:
+    found = check(_ctx(_doc("四川省职业技能鉴定指导中心", read)))
+    assert [f.code for f in found] == ["SEAL_TEXT_MISMATCH"]
+
+
 def test_a_look_alike_seal_is_a_mismatch_when_read_surely() -> None:
     found = check(_ctx(_doc("珠海明德电子有限公司", "珠海恒通电子有限公司", text_conf=0.99)))
     assert [f.code for f in found] == ["SEAL_TEXT_MISMATCH"] and found[0].expected == "珠海明德电子有限公司"

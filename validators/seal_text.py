@@ -12,7 +12,8 @@ best of
   text is a guess: the widest gap in the ink),
 
 and a finding is raised only when the reading is confident and shares little with the
-name, or when a sure reading is a look-alike: the same city and trade around another
+name (a short reading whose characters fit the name in order is a partial ring, not
+another name), or when a sure reading is a look-alike: the same city and trade around another
 trade name (珠海恒通电子 for 珠海明德电子). An unread seal is never a mismatch.
 """
 
@@ -59,6 +60,32 @@ def similarity(read: str, name: str) -> float:
     return max(0.0, best)
 
 
+FRAGMENT_SHARE = 0.6  # a reading at most this share of the name's length is a partial ring
+
+
+def _common_subsequence(a: str, b: str) -> int:
+    """Length of the longest common subsequence of a and b."""
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b, 1):
+            cur.append(prev[j - 1] + 1 if ca == cb else max(prev[j], cur[j - 1]))
+        prev = cur
+    return prev[-1]
+
+
+def fragment_of(read: str, name: str) -> bool:
+    """Is the reading a piece of the ring that fits the name? A faded or half-inked
+    ring is often read in part (西川省职业, 定华导中 of 四川省职业技能鉴定指导中心): when the
+    reading is short against the name and all its characters but one appear in the
+    name in order (at some start of the ring), it says nothing against the name."""
+    a, b = clean_org(read), clean_org(name)
+    if not a or len(a) > FRAGMENT_SHARE * len(b):
+        return False
+    best = max(_common_subsequence(a[k:] + a[:k], b) for k in range(len(a)))
+    return best >= len(a) - 1
+
+
 def look_alike(read: str, name: str) -> bool:
     """Two names that share city and trade (珠海…电子有限公司) but differ in the middle,
     the trade name (明德 / 恒通): after the common beginning and end are cut off, at least
@@ -94,7 +121,7 @@ def _check_seal(doc: Document, seal: Seal, issuers: list[tuple[str, float]]) -> 
         return None
     scores = [(similarity(text, n), n, c) for n, c in trusted]
     sure_read = (seal.text_confidence or 0.0) >= LOOK_ALIKE_TEXT_CONFIDENCE
-    if any(same_org(text, n) for n, _ in trusted):
+    if any(same_org(text, n) or fragment_of(text, n) for n, _ in trusted):
         return None
     if max(s for s, _, _ in scores) >= MATCH_SIMILARITY:
         # Close overall; a look-alike still differs in its trade name (字号).
