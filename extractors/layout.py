@@ -76,10 +76,6 @@ def union(lines: Sequence[Line], evidence: bool = False) -> BBox | None:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def _box_union(a: BBox, b: BBox) -> BBox:
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-
-
 CELL_REACH = 6.0  # a value starts at most this many (OCR) line heights right of its label
 TABLE_CELL_REACH = 20.0  # in a form's table: a value may be centred in a wide cell
 TIGHT_HEIGHT = 1.45  # an OCR box is about this much taller than a text layer's glyph box
@@ -220,7 +216,7 @@ class DocLayout:
                 lo = -0.6 if len(b.text) > 1 else -0.2
                 if lo * a.h <= gap <= (8 if head else 3) * a.h:
                     a.text += b.text
-                    a.box = _box_union(a.evidence, b.evidence)
+                    a.box = union([a, b], evidence=True)
                     a.bbox = (a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3]))
                     a.conf = min(a.conf, b.conf)
                     merged.add(b.idx)
@@ -237,7 +233,7 @@ class DocLayout:
                 if nxt is None:
                     break
                 a.text += nxt.text
-                a.box = _box_union(a.evidence, nxt.evidence)
+                a.box = union([a, nxt], evidence=True)
                 a.bbox = (min(a.bbox[0], nxt.bbox[0]), a.bbox[1], max(a.bbox[2], nxt.bbox[2]), nxt.bbox[3])
                 a.conf = min(a.conf, nxt.conf)
                 merged.add(nxt.idx)

@@ -238,7 +238,7 @@ class PaddleOcrEngine:
         ]
 
     def detect_quads(self, image: np.ndarray) -> list[np.ndarray]:
-        """Detection only: each line's quadrilateral (4 x 2, clockwise from its top-left)
+        """Detection only: each line's quadrilateral (4 x 2 corner points; orient.py orders them)
         in `image` pixels, for deskewed line crops on tilted photos."""
         bgr = as_rgb(image)[:, :, ::-1].copy()
         with self._lock:

@@ -131,7 +131,7 @@ class RapidOcrEngine:
         ]
 
     def detect_quads(self, image: np.ndarray) -> list[np.ndarray]:
-        """Detection only: each line's quadrilateral (4 x 2, clockwise from its top-left)
+        """Detection only: each line's quadrilateral (4 x 2 corner points; orient.py orders them)
         in `image` pixels. A tilted photo's lines are slanted; their axis-aligned boxes
         take in the neighbouring lines, the quads do not."""
         bgr = as_rgb(image)[:, :, ::-1].copy()

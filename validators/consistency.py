@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pipeline.glyphs import similarity
 from pipeline.types import DocType, Finding, Severity
 from validators.base import ApplicantContext
 from validators.common import (
@@ -115,8 +116,6 @@ def _slip_of(value: str, conf: float, other: str, other_conf: float) -> tuple[st
     """(read, other) characters when `value` is probably `other` misread: same length,
     one character apart, read with doubt and less surely than `other`, and the two
     characters look alike."""
-    from pipeline.glyphs import similarity
-
     if len(value) != len(other) or conf >= SLIP_CONFIDENCE or conf >= other_conf:
         return None
     diff = [(a, b) for a, b in zip(value, other, strict=True) if a != b]
