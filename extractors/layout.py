@@ -170,6 +170,21 @@ def _compile(labels: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alts))
 
 
+def _seam_overlap(left: Line, right: Line, text: str) -> int:
+    """How many leading characters of `right` repeat the end of `text`, read twice
+    where the detector cut one line into two overlapping boxes (有效期限2 | 2020.04.17-…):
+    the overlap must be at least half a character wide and the characters equal."""
+    overlap = left.bbox[2] - right.bbox[0]
+    if overlap <= 0 or not left.text or not right.text:
+        return 0
+    char_w = (left.bbox[2] - left.bbox[0]) / max(len(left.text), 1)
+    n = min(int(overlap / char_w + 0.5), len(right.text), len(text))
+    for k in range(n, 0, -1):
+        if text.endswith(right.text[:k]):
+            return k
+    return 0
+
+
 class DocLayout:
     """All lines of a document with position queries inside each region."""
 
@@ -425,7 +440,7 @@ class DocLayout:
             if nxt.bbox[0] - cur.bbox[2] > 2.0 * cur.h or (stop is not None and stop.match(nxt.text)):
                 break
             extra.append(nxt)
-            text += nxt.text
+            text += nxt.text[_seam_overlap(cur, nxt, text):]
             cur = nxt
         return text, extra
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.ocr import as_rgb, make_line, sort_lines, warmup_image
+from models.ocr import as_rgb, make_line, second_look, sort_lines, warmup_image
 from pipeline.types import BBox, OcrLine
 
 INSTALL_HINT = "rapidocr is not installed: pip install 'rapidocr==3.10.*' onnxruntime"
@@ -22,6 +22,7 @@ INSTALL_HINT = "rapidocr is not installed: pip install 'rapidocr==3.10.*' onnxru
 _DET_MODEL = "PP-OCRv6_det_small.onnx"
 _REC_MODEL = "PP-OCRv6_rec_small.onnx"
 _CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+RESCUE_FLOOR = 0.3  # lines read at least this surely get a second look before text_score applies
 
 
 def _env_int(name: str, default: int) -> int:
@@ -87,7 +88,8 @@ class RapidOcrEngine:
         o = self.options
         params: dict[str, Any] = {
             "Global.log_level": "error",
-            "Global.text_score": o.text_score,
+            # Lines under text_score are dropped after the second look, which may rescue them.
+            "Global.text_score": min(o.text_score, RESCUE_FLOOR),
             "Global.use_cls": o.use_cls,
             "Global.max_side_len": o.max_side_len,
             "Global.model_root_dir": str(model_dir),
@@ -121,7 +123,8 @@ class RapidOcrEngine:
         if boxes is None or txts is None or scores is None:
             return []
         lines = [make_line(t, s, b) for b, t, s in zip(boxes, txts, scores, strict=False)]
-        return sort_lines(ln for ln in lines if ln.text)
+        lines = second_look(image, lines, self.recognize_lines)
+        return sort_lines(ln for ln in lines if ln.text and ln.confidence >= self.options.text_score)
 
     def detect(self, image: np.ndarray) -> list[BBox]:
         """Detection only: axis-aligned line boxes in `image` pixels."""

@@ -12,6 +12,7 @@ one document and the text below another, each with its own title.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import cv2
@@ -180,6 +181,9 @@ TITLE_CHARS = 30  # a title is a short line
 TITLE_WIDTH = 0.7  # a title is narrower than this share of the text's width
 CENTRED = 0.08  # a centred title: its middle this near (share of the width) to the text's middle
 TITLE_ROWS = 5  # a document's title is among its first rows (after a 附件 number, a code)
+# A title is a name, not a sentence: a row with a comma or a full stop is prose (a
+# paragraph's short last line that happens to sit near the middle).
+PROSE_MARK = re.compile(r"[,，。;；]")
 
 
 def _named(lines: Sequence[OcrLine], doc_type: DocType, tall: float | None = None) -> bool:
@@ -187,8 +191,6 @@ def _named(lines: Sequence[OcrLine], doc_type: DocType, tall: float | None = Non
     `tall`: a title of the part's own, i.e. a short row among its first ones, taller
     than the body text or centred on the part's text (a paragraph's line or a form's
     table row spans the width; a label sits at the left of its cell)."""
-    import re
-
     naming = [re.compile(c.pattern) for c in CUES.get(doc_type, ()) if c.weight >= 3]
     rows = _rows(lines)
     if tall is not None:
@@ -196,7 +198,7 @@ def _named(lines: Sequence[OcrLine], doc_type: DocType, tall: float | None = Non
         mid, tol = (left + right) / 2, CENTRED * (right - left)
         rows = [r for r in rows[:TITLE_ROWS]
                 if len(r[3]) <= TITLE_CHARS and r[2] <= TITLE_WIDTH * (right - left)
-                and (r[0] >= tall or abs(r[1] - mid) <= tol)]
+                and not PROSE_MARK.search(r[3]) and (r[0] >= tall or abs(r[1] - mid) <= tol)]
     return any(rx.search(r[3]) for r in rows for rx in naming)
 
 

@@ -175,3 +175,25 @@ def test_text_layer_pdf(tmp_path: Path) -> None:
                         assert ok, (tf["path"], td["type"], key, want, got)
     assert checked >= 40
     assert right / checked >= 0.95, f"{right}/{checked}"
+
+
+def test_validity_read_across_a_split_detection_box() -> None:
+    """The detector can cut one line into two overlapping boxes and read the character
+    at the cut twice (有效期限2 | 2020.04.17-2030.04.17, as rapidocr read a generated
+    ID card's back in a long image): the repeated character belongs to one box only, so
+    the card is valid from 2020, not from 2030 (which raised a false DATE_IMPLAUSIBLE)."""
+    from pipeline.types import OcrLine
+
+    lines = [
+        OcrLine(text="中华人民共和国", confidence=0.99, bbox=(600, 1180, 1300, 1250)),
+        OcrLine(text="居民身份证", confidence=0.99, bbox=(650, 1290, 1250, 1370)),
+        OcrLine(text="签发机关", confidence=0.99, bbox=(194, 1480, 400, 1535)),
+        OcrLine(text="成都市公安局武侯分局", confidence=0.99, bbox=(420, 1480, 960, 1535)),
+        OcrLine(text="有效期限2", confidence=1.0, bbox=(194, 1576, 436, 1634)),
+        OcrLine(text="2020.04.17-2030.04.17", confidence=1.0, bbox=(404, 1575, 954, 1629)),
+    ]
+    text = PageText(file="x.jpg", page=1, engine="rapidocr", region=Region(bbox=(0, 1100, 1400, 1700)), lines=lines)
+    doc = extract_document(Document(file="x.jpg", pages=[1], type=DocType.ID_CARD, type_confidence=1.0,
+                                    texts=[text]))
+    assert doc.fields["valid_from"].value == "2020-04-17"
+    assert doc.fields["valid_to"].value == "2030-04-17"

@@ -228,3 +228,32 @@ def test_paddleocr_detect_finds_the_lines(paddle: OcrEngine, page) -> None:
     boxes = paddle.detect(image)
     for _, box in drawn:
         assert max(iou(b, box) for b in boxes) >= 0.5
+
+
+def test_second_look_reads_a_doubtful_line_again_from_its_upright_box() -> None:
+    """A short line garbled from its warped detection quad (rapidocr read a generated ID
+    card's name 邵磊鑫 as 琴盟煜 at 0.68) is read again from the plain box with a margin,
+    and the surer reading is kept; sure lines and leaning quads are left as read."""
+    from models.ocr import second_look
+
+    engine = get_engine("rapidocr")
+    img = Image.new("RGB", (700, 300), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((40, 40), "姓名", font=font(36), fill=(30, 30, 30))
+    draw.text((130, 40), "邵磊鑫", font=font(36), fill=(30, 30, 30))
+    draw.text((40, 160), "性别男", font=font(36), fill=(30, 30, 30))
+    page = np.array(img)
+    x0, y0, x1, y1 = draw.textbbox((130, 40), "邵磊鑫", font=font(36))
+    level = [(x0, y0), (x1, y0 + 1), (x1, y1 + 1), (x0, y1)]
+    leaning = [(x0, y0), (x1, y0 + 20), (x1, y1 + 20), (x0, y1)]
+    lines = [
+        OcrLine(text="琴盟煜", confidence=0.68, bbox=(x0, y0, x1, y1 + 1), polygon=level),
+        OcrLine(text="琴盟煜", confidence=0.68, bbox=(x0, y0, x1, y1 + 20), polygon=leaning),
+        OcrLine(text="性别男", confidence=0.95, bbox=(40, 160, 160, 200),
+                polygon=[(40, 160), (160, 160), (160, 200), (40, 200)]),
+    ]
+    out = second_look(page, lines, engine.recognize_lines)
+    assert out[0].text == "邵磊鑫" and out[0].confidence > 0.9
+    assert out[0].bbox == lines[0].bbox
+    assert out[1] == lines[1]  # leaning: its upright box would take in other text
+    assert out[2] == lines[2]  # read surely the first time
