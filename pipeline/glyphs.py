@@ -55,3 +55,29 @@ def similarity(a: str, b: str) -> float | None:
     if ga is None or gb is None:
         return None
     return float(ga @ gb)
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t():  # -> opencc.OpenCC
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+TRAD_ALIKE = 0.85  # a traditional form counts as the glyph seen only when this alike:
+# traditional glyphs are denser, and a random pair correlates higher than simplified ones
+
+
+def look_alike(read: str, meant: str) -> float | None:
+    """How alike a character in an OCR reading and the printed character it may stand
+    for looked to the recogniser. OCR text is turned to simplified
+    (models.ocr.to_simplified), so a 会 in a reading may be 會 as recognised, off a
+    printed 曾: 會/曾 correlate at 0.90, 会/曾 at 0.59. The traditional form is taken
+    when it is clearly alike (TRAD_ALIKE); None without a font."""
+    sim = similarity(read, meant)
+    trad = _s2t().convert(read)
+    if len(trad) == 1 and trad != read:
+        t = similarity(trad, meant)
+        if t is not None and t >= TRAD_ALIKE and (sim is None or t > sim):
+            return t
+    return sim

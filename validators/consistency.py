@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipeline.glyphs import similarity
+from pipeline.glyphs import look_alike
 from pipeline.types import DocType, Finding, Severity
 from validators.base import ApplicantContext
 from validators.common import (
@@ -121,7 +121,7 @@ def _slip_of(value: str, conf: float, other: str, other_conf: float) -> tuple[st
     diff = [(a, b) for a, b in zip(value, other, strict=True) if a != b]
     if len(diff) != 1:
         return None
-    sim = similarity(*diff[0])
+    sim = look_alike(*diff[0])
     return diff[0] if sim is not None and sim >= SLIP_GLYPHS else None
 
 
