@@ -40,12 +40,12 @@ from pathlib import Path
 
 from pipeline.sniff import sniff
 from pipeline.types import (
-    DOC_UNREADABLE,
     ApplicantFolder,
     Batch,
     BatchFile,
     FileKind,
     Finding,
+    FindingCode,
     Severity,
     Skipped,
 )
@@ -141,7 +141,7 @@ def _sha256(path: Path) -> str:
 
 def _refused(message: str, **found: object) -> Finding:
     return Finding(
-        code=DOC_UNREADABLE, severity=Severity.WARNING, message=message, found=found or None
+        code=FindingCode.DOC_UNREADABLE, severity=Severity.WARNING, message=message, found=found or None
     )
 
 
@@ -530,7 +530,7 @@ class _Scan:
             self.skip(p, "无法读取")
             self.findings.append(
                 Finding(
-                    code=DOC_UNREADABLE,
+                    code=FindingCode.DOC_UNREADABLE,
                     severity=Severity.WARNING,
                     message="文件无法读取（权限或磁盘错误）",
                     documents=[f"{self.rel(p)}#1"],

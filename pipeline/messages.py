@@ -62,6 +62,7 @@ FINDING_PHRASES: dict[str, str] = {
     "OCR_SLIP": "疑似识别误差（形近字）",
     "REGION_NOT_ALLOWED": "机构注册地不在要求的省份",
     "ORG_TYPE_NOT_ALLOWED": "机构类型不符合要求",
+    "CHECK_FAILED": "某项检查未能完成，请人工核对",
 }
 
 # Codes about a whole file: when they carry no subject, the file name is the subject.

@@ -29,7 +29,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
-from pipeline.types import DOC_UNREADABLE, BatchFile, FileKind, Finding, OcrLine, Page, Severity
+from pipeline.types import BatchFile, FileKind, Finding, FindingCode, OcrLine, Page, Severity
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class RenderLimits:
 
 def _finding(rel: str, message: str, page: int = 1, **found: Any) -> Finding:
     return Finding(
-        code=DOC_UNREADABLE,
+        code=FindingCode.DOC_UNREADABLE,
         severity=Severity.WARNING,
         message=message,
         documents=[f"{rel}#{page}"],

@@ -28,3 +28,30 @@ def test_project_schema_matches_shared_contract() -> None:
 def test_report_model_carries_the_contract_version() -> None:
     r = Report(profile="generic", batch_date="2026-01-01", stats=Stats(applicants=0, files=0, pages=0, seconds=0))
     assert r.schema_version == SCHEMA_VERSION
+
+
+def _vocabulary_codes() -> set[str]:
+    import re
+
+    vocab = SHARED.parent / "vocabulary.md"
+    text = vocab.read_text(encoding="utf-8").split("## Finding codes", 1)[1]
+    return set(re.findall(r"^\| `([A-Z_]+)` \|", text, re.M))
+
+
+def test_finding_codes_are_one_enum_with_a_phrase_each() -> None:
+    """FindingCode lists every code once; each has its reviewer phrase, and a code
+    outside it (a typo in a check) is refused when the finding is made."""
+    from pydantic import ValidationError
+
+    from pipeline.messages import FINDING_PHRASES
+    from pipeline.types import Finding, FindingCode, Severity
+
+    assert set(FINDING_PHRASES) == {c.value for c in FindingCode}
+    f = Finding(code="NAME_MISMATCH", severity=Severity.ERROR, message="m")
+    assert f.code is FindingCode.NAME_MISMATCH and f.model_dump(mode="json")["code"] == "NAME_MISMATCH"
+    assert json.loads(f.model_dump_json())["code"] == "NAME_MISMATCH"
+    with pytest.raises(ValidationError):
+        Finding(code="NAME_MISMATCHED", severity=Severity.ERROR, message="m")
+    if SHARED.is_file():
+        vocabulary = _vocabulary_codes()
+        assert len(vocabulary) >= 30 and vocabulary <= {c.value for c in FindingCode}

@@ -67,6 +67,6 @@ def test_risk_orders_reject_before_review_before_pass() -> None:
 
 
 def test_confidence_stays_in_bounds() -> None:
-    many = [f("X", Severity.ERROR, 0.99) for _ in range(10)]
+    many = [f("NAME_MISMATCH", Severity.ERROR, 0.99) for _ in range(10)]
     _, risk, conf = decide(many, [d()])
     assert 0 <= risk <= 1 and 0 <= conf < 1

@@ -163,13 +163,12 @@ def prune_mirror(plan: PullPlan, work_dir: Path) -> None:
 
 def refused_findings(refused: Iterable[tuple[str, str]]) -> tuple[list, list]:
     """Skipped entries and batch findings for refused keys (as ingest does for zips)."""
-    from pipeline.ingest import DOC_UNREADABLE
-    from pipeline.types import Finding, Severity, Skipped
+    from pipeline.types import Finding, FindingCode, Severity, Skipped
 
     skipped, findings = [], []
     for key, reason in refused:
         skipped.append(Skipped(path=key, reason=f"对象键被拒绝：{reason}"))
-        findings.append(Finding(code=DOC_UNREADABLE, severity=Severity.WARNING,
+        findings.append(Finding(code=FindingCode.DOC_UNREADABLE, severity=Severity.WARNING,
                                 message="对象存储中的文件路径不安全（含“..”或绝对路径），已拒绝下载",
                                 found={"entry": key, "reason": reason}))
     return skipped, findings
