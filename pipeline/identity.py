@@ -25,8 +25,8 @@ from typing import Any
 
 from stdnum.cn import uscc
 
+from pipeline.context import ApplicantContext
 from pipeline.types import DocType
-from validators.base import ApplicantContext
 from validators.common import (
     PERSON_TYPES,
     RANK_WEIGHT,

@@ -23,9 +23,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from pipeline.context import Roster, RosterRow
 from pipeline.profile import Profile
 from pipeline.types import Finding, Severity
-from validators.base import Roster, RosterRow
 
 # Words the summary tables allow (vocabulary.md); abbreviations seen in real tables
 # map to the word that should have been written, so the finding can say it.

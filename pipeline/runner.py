@@ -33,6 +33,7 @@ from pipeline.classify import (
     title_names,
     weak_type,
 )
+from pipeline.context import ApplicantContext, RosterRow
 from pipeline.decide import decide
 from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
@@ -59,7 +60,6 @@ from pipeline.types import (
     Severity,
     Stats,
 )
-from validators.base import ApplicantContext, RosterRow
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from pipeline.context import ApplicantContext
 from pipeline.profile import PhotoRule, Profile, load_profile
 from pipeline.samples.fonts import font
 from pipeline.samples.photos import PHOTO_SIZES, make_id_photo
 from pipeline.types import BatchFile, DocType, Document, FileKind, Page, PageText, Region
-from validators.base import ApplicantContext
 from validators.photo import check, photo_facts
 from validators.photo_duplicates import MAX_DISTANCE, check_batch
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.context import ApplicantContext
 from pipeline.profile import ProfileError, load_profile, load_profile_file, profile_names
 from pipeline.types import DocType, Document
-from validators.base import ApplicantContext
 from validators.required_documents import check
 
 

@@ -309,9 +309,9 @@ def test_every_annex3_cell_is_required_for_examiners(tmp_path: Path, sc: Any, co
 
 def test_current_qualification_must_agree_with_the_certificates() -> None:
     """现职业资格 in 附件3 against the certificates' levels (validators.roster_qualification)."""
+    from pipeline.context import ApplicantContext, RosterRow
     from pipeline.types import DocType, Document, FieldValue
     from validators import run_validators
-    from validators.base import ApplicantContext, RosterRow
 
     def run(declared: str, level: int = 3, title: str | None = None) -> list[Finding]:
         docs = [Document(file="1_张三/证书.jpg", pages=[1], type=DocType.SKILL_CERTIFICATE, type_confidence=0.95,

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from models.ocr import normalize_text
+from pipeline.context import ApplicantContext
 from pipeline.profile import load_profile
 from pipeline.samples import degrade
 from pipeline.samples.fonts import font
@@ -18,7 +19,6 @@ from pipeline.samples.seals import draw_seal
 from pipeline.seals import detect_seals, read_seal_text, suppress_seal_ink, unwrap_seal
 from pipeline.types import BatchFile, DocType, Document, FieldValue, FileKind, Seal
 from tests.test_seals import render
-from validators.base import ApplicantContext
 from validators.common import distance
 from validators.seal_text import check, similarity
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipeline.context import ApplicantContext
 from pipeline.profile import load_profile
 from pipeline.samples import degrade
 from pipeline.samples.documents import build_doc, render_layouts
@@ -20,7 +21,6 @@ from pipeline.samples.photos import make_id_photo
 from pipeline.samples.seals import INK_STYLES, draw_seal, seal_mask
 from pipeline.seals import detect_seals, seal_in_region
 from pipeline.types import BatchFile, DocType, Document, FileKind, Page, PageText, Region, Seal
-from validators.base import ApplicantContext
 from validators.seal import check
 
 Box = tuple[float, float, float, float]

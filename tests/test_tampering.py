@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipeline.context import ApplicantContext
 from pipeline.profile import load_profile
 from pipeline.samples.defects import applies, inject
 from pipeline.samples.documents import render_layouts
@@ -33,7 +34,6 @@ from pipeline.types import (
     Region,
     Severity,
 )
-from validators.base import ApplicantContext
 from validators.tampering import check, luma_of, stored_luma, suspects
 
 PROFILE = "gd-supervisor"

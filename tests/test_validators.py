@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from stdnum.cn import ric
 
+from pipeline.context import ApplicantContext, RosterRow
 from pipeline.decide import decide
 from pipeline.identity import build_identity
 from pipeline.profile import load_profile
@@ -41,7 +42,6 @@ from validators import (
     low_confidence,
     org_filing,
 )
-from validators.base import ApplicantContext, RosterRow
 from validators.common import mismatch_confidence, same_org
 
 BATCH_DATE = dt.date(2026, 6, 30)

@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pipeline.context import ApplicantContext
 from pipeline.types import Finding, Severity
-from validators.base import ApplicantContext
 
 log = logging.getLogger(__name__)
 

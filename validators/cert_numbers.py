@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.context import ApplicantContext
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import clean_id, doc_label, finding, present
 
 

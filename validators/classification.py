@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pipeline.context import ApplicantContext
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 
 
 def check(ctx: ApplicantContext) -> list[Finding]:

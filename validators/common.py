@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline import gb11643
+from pipeline.context import ApplicantContext
 from pipeline.messages import DOC_TYPE_NAMES
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 
 # A roster cell is typed by the applicant, not read by OCR: what it says is what was
 # declared, so it is nearly certain (a typo is a real discrepancy, not a misread).

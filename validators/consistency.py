@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pipeline.context import ApplicantContext
 from pipeline.glyphs import look_alike
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import (
     PERSON_TYPES,
     RANK_WEIGHT,

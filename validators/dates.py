@@ -17,9 +17,9 @@ import calendar
 import datetime as dt
 from typing import Any
 
+from pipeline.context import ApplicantContext
 from pipeline.messages import field_name
 from pipeline.types import DocType, Document, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import PERSON_TYPES, age_at, applicant_birth, doc_label, finding, parse_date
 
 PAST_FIELDS = ("birth_date", "valid_from", "study_start", "study_end", "issue_date", "start_date",

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 
 from stdnum.cn import uscc
 
+from pipeline.context import ApplicantContext
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import (
     PERSON_TYPES,
     Source,

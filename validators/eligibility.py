@@ -18,9 +18,9 @@ import re
 import unicodedata
 from typing import Any
 
+from pipeline.context import ApplicantContext
 from pipeline.messages import SKILL_LEVEL_NAMES, field_name
 from pipeline.types import DocType, Document, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import (
     age_at,
     applicant_birth,

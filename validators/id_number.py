@@ -13,8 +13,8 @@ Each distinct number is reported once, with every document that carries it.
 
 from __future__ import annotations
 
+from pipeline.context import ApplicantContext
 from pipeline.types import Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import (
     REGION_PROBLEMS,
     Source,

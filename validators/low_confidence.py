@@ -9,9 +9,9 @@ confidence): how likely the look is needed.
 
 from __future__ import annotations
 
+from pipeline.context import ApplicantContext
 from pipeline.messages import field_name
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import LOW_FIELD_CONFIDENCE, doc_label, finding, present
 
 

@@ -10,8 +10,8 @@ says so once, naming whose card it is.
 
 from __future__ import annotations
 
+from pipeline.context import ApplicantContext
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import PERSON_TYPES, best_id_number, clean_id, finding
 
 # Two applicants' papers agreeing on two different valid numbers, and this card carrying

@@ -17,8 +17,8 @@ from dataclasses import replace
 
 from stdnum.cn import uscc
 
+from pipeline.context import ApplicantContext
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import (
     RANK_WEIGHT,
     Source,

@@ -27,9 +27,9 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from pipeline.context import ApplicantContext
 from pipeline.messages import DOC_TYPE_NAMES
 from pipeline.types import DocType, Document, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import distance
 
 PERSONAL_TYPES = {

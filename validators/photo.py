@@ -23,8 +23,8 @@ import numpy as np
 from PIL import Image
 
 from models.face import detect_faces
+from pipeline.context import ApplicantContext
 from pipeline.types import BatchFile, DocType, Document, Finding, Severity
-from validators.base import ApplicantContext
 
 # 300-dpi pixel sizes of the formats (profiles.md).
 FORMATS: dict[str, tuple[int, int]] = {"小一寸": (260, 378), "一寸": (295, 413), "二寸": (413, 579)}

@@ -20,8 +20,8 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from pipeline.context import ApplicantContext
 from pipeline.types import Finding, Severity
-from validators.base import ApplicantContext
 from validators.photo import photo_document, photo_image
 
 MAX_DISTANCE = 4

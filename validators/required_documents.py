@@ -6,9 +6,9 @@ was told with doubt): the missing document may be one of them.
 
 from __future__ import annotations
 
+from pipeline.context import ApplicantContext
 from pipeline.messages import DOC_TYPE_NAMES
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 
 
 def check(ctx: ApplicantContext) -> list[Finding]:

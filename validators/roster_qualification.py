@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 
 from extractors import normalize as nz
+from pipeline.context import ApplicantContext
 from pipeline.messages import SKILL_LEVEL_NAMES
 from pipeline.types import DocType, Finding, Severity
-from validators.base import ApplicantContext
 from validators.common import finding
 
 COLUMN = "现职业资格"

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from pipeline.context import ApplicantContext
 from pipeline.messages import DOC_TYPE_NAMES
 from pipeline.seals import detect_seals, ink_stats, is_grey, seal_in_region
 from pipeline.types import DocType, Document, Finding, Seal, Severity
-from validators.base import ApplicantContext
 
 ALWAYS_SEALED = {DocType.WORK_CERTIFICATE, DocType.RECOMMENDATION_FORM, DocType.APPLICATION_LETTER}
 # A pasted seal is told by two independent cues that must both hold, each scored from 0

@@ -19,9 +19,9 @@ trade name (珠海恒通电子 for 珠海明德电子). An unread seal is never 
 
 from __future__ import annotations
 
+from pipeline.context import ApplicantContext
 from pipeline.messages import DOC_TYPE_NAMES
 from pipeline.types import DocType, Document, Finding, Seal, Severity
-from validators.base import ApplicantContext
 from validators.common import clean_org, distance, finding, same_org
 
 # Which field names the organisation whose seal a document should bear.

@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.context import ApplicantContext
 from pipeline.types import BBox, DocType, Document, FileKind, Finding, Page, Severity
-from validators.base import ApplicantContext
 from validators.common import finding
 
 log = logging.getLogger(__name__)

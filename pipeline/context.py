@@ -1,6 +1,9 @@
 """What a check sees: one applicant's documents with their fields, the profile, the batch
 date and the applicant's roster row. Checks are plain functions of it returning findings;
-batch checks (duplicates, roster pairing) see every applicant at once."""
+batch checks (duplicates, roster pairing) see every applicant at once.
+
+These are pipeline data (the runner and the roster reader build them), so they live in
+pipeline/, and validators/ imports them from here, never the other way round."""
 
 from __future__ import annotations
 
