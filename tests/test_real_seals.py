@@ -1,0 +1,105 @@
+"""The real seal set (issue 11, tests/data/real_seals): its manifest is complete and honest
+about where each image comes from, and the seal code's levels on it (bench/bench_real_seals.py)
+do not fall below what was measured when the set was added.
+
+The levels are floors, not goals: generated seals are clean rings, real ones are faint,
+half-inked, photographed, oval and stamped over text, and the seal code reads them far
+worse. Raise FLOORS as the seal work lands; a drop below them is a regression."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "real_seals"
+# The repositories that hold issue 11's acceptance images: nothing may come from them.
+ACCEPTANCE_REPOS = {"Gmgge/TrOCR-Seal-Recognition", "NephrenCake/SealOcr", "cuicheng01/PaddleX_doc_images",
+                    "x3zvawq/paddleocr.js", "flystarhe/cicba", "chineseocr/chineseocr",
+                    "shaotao-art/id-number-detect", "Zeyi-Lin/HivisionIDPhotos"}
+KINDS = {"closeup", "page", "licence", "id_card"}
+
+# Measured on the seal code as it was when the set was added (commit of this test), less a
+# margin of about 0.05: found shares, mean ring-name similarity of the seals found, fields.
+FLOORS = {
+    "closeup_found": 0.0,  # 0/24: a seal that fills the image is not found at all
+    "pasted_found": 0.65,  # 17/24 at 45 mm on a generated work certificate
+    "page_found": 0.50,  # 13/23 on the real pages and licences
+    "pasted_similarity": 0.54,  # 0.592
+    "page_similarity": 0.47,  # 0.528
+    "uscc_right": 2,  # 2/2 licences with a readable USCC
+}
+
+
+def _bench() -> Any:  # bench/ is scripts, not a package
+    spec = importlib.util.spec_from_file_location("bench_real_seals", ROOT / "bench" / "bench_real_seals.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_manifest_is_complete() -> None:
+    items = _bench().load_manifest(DATA)
+    files = {p.name for p in DATA.glob("*.jpg")}
+    assert {it["file"] for it in items} == files  # every image listed, no listing without an image
+    for it in items:
+        assert it["kind"] in KINDS, it["file"]
+        assert it["source"] not in ACCEPTANCE_REPOS, it["file"]
+        assert len(it["commit"]) == 40 and it["path"] and it["licence"], it["file"]
+        if it["kind"] == "closeup":
+            assert it["text"] and it["shape"] in ("round", "oval"), it["file"]
+            if it.get("code"):
+                assert len(it["code"]) == 13 and it["code"].isdigit(), it["file"]
+        elif it["kind"] in ("page", "licence"):
+            assert it["seals"] and all(s["text"] and s["shape"] in ("round", "oval") for s in it["seals"]), it["file"]
+        else:
+            assert len(it["id_number"]) == 18, it["file"]
+    closeups = sum(it["kind"] == "closeup" for it in items)
+    page_seals = sum(len(it.get("seals", [])) for it in items)
+    assert closeups >= 20 and closeups + page_seals >= 30
+    assert sum(p.stat().st_size for p in DATA.iterdir()) < 6_000_000  # a few MB
+
+
+@pytest.fixture(scope="module")
+def summary() -> dict[str, Any]:
+    bench = _bench()
+    rows = bench.run(data=DATA)
+    return {"summary": bench.summarise(rows), "rows": rows}
+
+
+def _share(s: dict[str, Any]) -> float:
+    return s["found"] / s["n"] if s["n"] else 0.0
+
+
+def test_seal_levels_hold_on_real_images(summary: dict[str, Any]) -> None:
+    s = summary["summary"]
+    got = {
+        "closeup_found": _share(s["closeup"]),
+        "pasted_found": _share(s["pasted"]),
+        "page_found": _share(s["page"]),
+        "pasted_similarity": s["pasted"]["mean_similarity"],
+        "page_similarity": s["page"]["mean_similarity"],
+        "uscc_right": sum(1 for r in summary["rows"] if r["case"] == "field" and r["field"] == "uscc" and r["right"]),
+    }
+    below = {k: (round(v, 3), FLOORS[k]) for k, v in got.items() if v < FLOORS[k]}
+    assert not below, f"below the floor (got, floor): {below}"
+
+
+def test_found_seals_are_round_or_oval(summary: dict[str, Any]) -> None:
+    """Every seal of the set is round or oval (none cut by an edge): so is what is found."""
+    found = [r for r in summary["rows"] if r["case"] != "field" and r["found"]]
+    assert found
+    assert all(r["shape"] in ("round", "oval") for r in found), [(r["file"], r["shape"]) for r in found]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11: two faint red seals pasted on a white page (evergrande, wenzhou) "
+                   "are found only by the grey-photocopy path and reported black; drop this mark when fixed")
+def test_found_red_seals_are_reported_red(summary: dict[str, Any]) -> None:
+    """Every seal of the set is stamped in red ink: a found one must not be reported black
+    (the grey path keeps the page's text in the ring image it reads)."""
+    found = [r for r in summary["rows"] if r["case"] != "field" and r["found"]]
+    assert all(r["color"] in ("red", "other") for r in found), [(r["file"], r["color"]) for r in found]
