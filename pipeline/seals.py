@@ -20,6 +20,7 @@ pixels of the image given.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -438,7 +439,10 @@ def _detect(rgb: np.ndarray, page: int) -> list[Seal]:
     # cloth a badge's; a seal's middle is paper, pale pattern, or some thin text.
     solid = ((_chroma(small) > 70) | (cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) < 90)).astype(np.uint8) * 255
     for name, mask in masks.items():
-        for r in _candidates(mask, grey=False, solid=solid):
+        rings = _candidates(mask, grey=False, solid=solid)
+        if _holds_big_ink(mask, rings):
+            rings += _zoomed_out(mask, solid)
+        for r in rings:
             colour = "blue" if name == "blue" else _mean_hue_colour(small, _ring_mask(mask, r))
             found.append((r, colour, False))
     if not found and is_grey(small):
@@ -462,6 +466,38 @@ def _detect(rgb: np.ndarray, page: int) -> list[Seal]:
             shape = "round" if min(r.a, r.b) / max(r.a, r.b) >= 0.85 else "oval"
         seals.append(Seal(page=page, bbox=bbox, shape=shape, color=colour, confidence=_confidence(r, grey)))
     return seals
+
+
+BIG_INK = 0.45  # ink spanning this share of the shorter side may be one seal filling the image
+
+
+def _holds_big_ink(mask: np.ndarray, rings: list[_Ring]) -> bool:
+    """Is there an ink blob as large as a seal that fills the image, with no ring found
+    that large? A close-up (the image is the seal) or a photographed stamp: there
+    the rim's straightest runs are as long as a page's rules, and the line filter
+    takes them out, so the ring is never whole."""
+    h, w = mask.shape
+    side = BIG_INK * min(h, w)
+    if any(2 * min(r.a, r.b) >= side for r in rings):
+        return False
+    n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(mask, np.ones((5, 5), np.uint8)), connectivity=8)
+    return any(stats[i, cv2.CC_STAT_WIDTH] >= side and stats[i, cv2.CC_STAT_HEIGHT] >= side for i in range(1, n))
+
+
+def _zoomed_out(mask: np.ndarray, solid: np.ndarray) -> list[_Ring]:
+    """Rings of a seal that fills the image, found with the image in the middle of a
+    blank canvas three times its size, where the seal is about as large, relative to the
+    image, as on a page (and the rules filter no longer takes its rim for a rule: an
+    oval's flat top is a long straight run)."""
+    h, w = mask.shape
+    oy, ox = h, w
+
+    def pad(m: np.ndarray) -> np.ndarray:
+        return cv2.copyMakeBorder(m, oy, oy, ox, ox, cv2.BORDER_CONSTANT, value=0)
+
+    # Round and oval only: a square outline that large is a page's ornamental frame.
+    return [dataclasses.replace(r, cx=r.cx - ox, cy=r.cy - oy)
+            for r in _candidates(pad(mask), grey=False, solid=pad(solid)) if not r.square]
 
 
 def _ring_mask(mask: np.ndarray, r: _Ring) -> np.ndarray:
