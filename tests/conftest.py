@@ -30,12 +30,15 @@ def schema() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """An 8-applicant gd-supervisor batch with every packaging, run through the CLI."""
+    """An 8-applicant gd-supervisor batch with every packaging, run through the CLI. Three
+    applicants carry a planted defect (a missing work certificate, a roster gender that
+    disagrees, an ID number off by a digit), so the report, the web UI and the browser tests
+    have flagged applicants that do not depend on a false alarm."""
     from pipeline.cli import main
     from pipeline.samples.generator import generate_batch
 
     root = tmp_path_factory.mktemp("sample")
-    truth = generate_batch(root, n_applicants=8, seed=3, profile="gd-supervisor")
+    truth = generate_batch(root, n_applicants=8, seed=3, profile="gd-supervisor", defect_rate=0.4)
     out = root / "out"
     rc = main(["run", str(root / "batch"), "--profile", "gd-supervisor", "--out", str(out),
                "--batch-date", truth["batch_date"]])
