@@ -27,6 +27,7 @@ from typing import Any
 
 import flows  # noqa: F401  (Prefect's environment defaults, before prefect is imported)
 from flows.progress import reporter
+from pipeline.messages import mask_ids_in
 from pipeline.storage import TransientStorageError
 from pipeline.storage.base import ObjectInfo, StorageError
 from pipeline.types import ApplicantResult, BatchFile, FileResult, Finding, Report
@@ -62,9 +63,7 @@ _RETRY: dict[str, Any] = {
 
 
 def _masked(s: str) -> str:
-    from pipeline.cli import _ID_RX
-
-    return _ID_RX.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), s)
+    return mask_ids_in(s)
 
 
 def _file_run_name() -> str:

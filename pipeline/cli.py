@@ -6,13 +6,12 @@ import argparse
 import contextlib
 import logging
 import os
-import re
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-_ID_RX = re.compile(r"(?<![0-9])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9])")
+from pipeline.messages import mask_ids_in
 
 
 class MaskIdFilter(logging.Filter):
@@ -20,7 +19,7 @@ class MaskIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.getMessage()
-        masked = _ID_RX.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), msg)
+        masked = mask_ids_in(msg)
         if masked != msg:
             record.msg, record.args = masked, None
         return True

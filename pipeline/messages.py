@@ -9,6 +9,7 @@ fix and the same everywhere.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any
@@ -458,6 +459,30 @@ _DETAILS: dict[str, Any] = {
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# An 18-character ID number inside free text (a log line, a finding's words, a path).
+ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9])")
+
+
+def mask_ids_in(text: str) -> str:
+    """Every ID number in `text` masked as `mask_id` does: for logs, flow-run names and the
+    web UI's reasons, which quote expected and found numbers."""
+    return ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)
+
+
+def split_ids(text: str) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, is_id_number) runs, so a view can mask each number alone."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in ID_IN_TEXT.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos:m.start()], False))
+        out.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(text) or not out:
+        out.append((text[pos:], False))
+    return out
 
 
 def mask_id(s: str) -> str:

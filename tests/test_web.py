@@ -249,14 +249,42 @@ def test_reveal_needs_login_and_token_and_is_logged(app: Any) -> None:
     assert log[0].at is not None
 
 
+def _quoted_ids(a: dict[str, Any]) -> list[str]:
+    """ID numbers a finding of the applicant quotes as expected or found."""
+    from pipeline.messages import ID_IN_TEXT
+
+    return [str(v) for f in a["findings"] for v in (f.get("expected"), f.get("found"))
+            if v and ID_IN_TEXT.fullmatch(str(v))]
+
+
 def test_queue_masks_ids(app: Any) -> None:
     client = TestClient(app)
     login(client)
     page = client.get("/queue").text
-    for a in app.state.source.get().applicants:
+    apps = app.state.source.get().applicants
+    quoted = [v for a in apps for v in _quoted_ids(a)]
+    assert quoted, "the sample run's planted ID_NUMBER_MISMATCH quotes no number: the fixture batch changed"
+    for a in apps:
         ident = a.get("identity") or {}
         if ident.get("id_number"):
             assert ident["id_number"] not in page
+    for v in quoted:  # a finding's words quote both numbers: masked in the queue's reasons
+        assert v not in page and v[:4] + "*" * 10 + v[-4:] in page
+
+
+def test_numbers_a_finding_quotes_are_masked_until_revealed(app: Any) -> None:
+    a = next((x for x in app.state.source.get().applicants if _quoted_ids(x)), None)
+    assert a is not None, "no finding quotes an ID number: the fixture batch changed"
+    key = quote(a["key"], safe="")
+    client = TestClient(app)
+    csrf = login(client)
+    page = client.get(f"/applicant/{key}").text
+    values = client.post(f"/applicant/{key}/reveal", headers={"x-csrf-token": csrf}).json()["values"]
+    for v in _quoted_ids(a):
+        assert v not in page
+        # the masked number sits in a span whose index the reveal answers with the number
+        m = re.search(r'data-secret="(\d+)">' + re.escape(v[:4] + "*" * 10 + v[-4:]) + "<", page)
+        assert m and values[int(m.group(1))] == v
 
 
 def test_files_only_inside_the_run(app: Any, out_dir: Path) -> None:

@@ -313,7 +313,7 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
         secrets = Secrets()
         ident = dict(a.get("identity") or {})
         id_secret = secrets.add(str(ident["id_number"])) if ident.get("id_number") else None
-        findings = finding_views(a, run)
+        findings = finding_views(a, run, secrets)
         pages = page_views(a, [f["raw"] for f in findings])
         docs = doc_views(a, secrets)
         comp = comparison(a, run.is_org, secrets)
@@ -364,6 +364,7 @@ def create_app(out_url: str, db_url: str | None = None, *, secure_cookies: bool 
         ident = a.get("identity") or {}
         if ident.get("id_number"):
             secrets.add(str(ident["id_number"]))
+        finding_views(a, run, secrets)
         doc_views(a, secrets)
         comparison(a, run.is_org, secrets)
         db.log_reveal(run_id, key, ctx.user.id, "reveal")

@@ -28,8 +28,10 @@ from pipeline.messages import (
     field_name,
     format_value,
     mask_id,
+    mask_ids_in,
     ref_label,
     severity_word,
+    split_ids,
 )
 from pipeline.report import DECISION_RANK, LOW_FIELD_CONFIDENCE, SEVERITY_RANK
 from pipeline.storage import StorageError, Store
@@ -264,7 +266,7 @@ class RunSource:
 
 def top_reasons(a: dict[str, Any], n: int = MAX_REASONS) -> tuple[list[str], int]:
     """The first `n` reasons in words (errors first, duplicates dropped) and how many more."""
-    texts = list(dict.fromkeys(reason_text(f) for f in by_severity(a.get("findings") or [])))
+    texts = list(dict.fromkeys(mask_ids_in(reason_text(f)) for f in by_severity(a.get("findings") or [])))
     return texts[:n], max(len(texts) - n, 0)
 
 
@@ -565,9 +567,11 @@ def comparison(a: dict[str, Any], is_org: bool, secrets: Secrets) -> Comparison:
     return Comparison(columns=columns, rows=rows, has_roster=roster is not None)
 
 
-def finding_views(a: dict[str, Any], run: Run) -> list[dict[str, Any]]:
+def finding_views(a: dict[str, Any], run: Run, secrets: Secrets | None = None) -> list[dict[str, Any]]:
     """The applicant's findings, errors first, in words, with their page references
-    (pages of another applicant link to that applicant)."""
+    (pages of another applicant link to that applicant). A finding's words quote ID
+    numbers (expected and found); `parts` cuts them out masked, each with its index in
+    `secrets` for the logged reveal (no `secrets`: masked, not revealable)."""
     own = {f"{p['file']}#{p['page']}" for p in a.get("pages") or []}
     out = []
     for f in by_severity(a.get("findings") or []):
@@ -581,8 +585,13 @@ def finding_views(a: dict[str, Any], run: Run) -> list[dict[str, Any]]:
                 other = owner if owner in run.by_key and owner != a["key"] else None
             refs.append({"ref": ref, "label": ref_label(r), "own": ref in own, "other": other})
         evidence = [e for e in f.get("evidence") or [] if e in run.files]
+        text = reason_text(f)
+        parts = [{"text": mask_id(piece) if is_id else piece,
+                  "secret": secrets.add(piece) if is_id and secrets is not None else None}
+                 for piece, is_id in split_ids(text)]
         out.append({"code": f.get("code"), "severity": f.get("severity"),
-                    "severity_word": severity_word(f.get("severity")), "text": reason_text(f),
+                    "severity_word": severity_word(f.get("severity")), "text": mask_ids_in(text),
+                    "parts": parts,
                     "message": f.get("message"), "confidence": f.get("confidence"),
                     "refs": refs, "evidence": evidence, "raw": f})
     return out
