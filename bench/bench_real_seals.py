@@ -148,7 +148,8 @@ def _read(image: np.ndarray, seal: Seal | None, engine: Any) -> Seal | None:
 def _seal_result(kind: str, file: str, truth: dict[str, Any], seal: Seal | None, n_found: int) -> dict[str, Any]:
     """One truth seal's row; a name marked text_uncertain in the manifest counts for found only."""
     exact, sim = name_score(seal.text if seal else None, truth["text"]) if seal is not None else (False, 0.0)
-    return {"case": kind, "file": file, "truth": truth["text"], "scored": not truth.get("text_uncertain"),
+    return {"case": kind, "file": file, "truth": truth["text"], "ink": truth.get("ink", "red"),
+            "scored": not truth.get("text_uncertain"),
             "found": seal is not None, "detected": n_found,
             "read": None if seal is None else seal.text, "inner": None if seal is None else seal.inner_text,
             "shape": None if seal is None else seal.shape, "color": None if seal is None else seal.color,
