@@ -27,6 +27,7 @@ from typing import Any
 
 import flows  # noqa: F401  (Prefect's environment defaults, before prefect is imported)
 from flows.progress import reporter
+from pipeline import timing
 from pipeline.storage import TransientStorageError
 from pipeline.storage.base import ObjectInfo, StorageError
 from pipeline.types import ApplicantResult, BatchFile, FileResult, Finding, Report
@@ -221,7 +222,8 @@ def _process_batch(source: str, out: str, profile: str, batch_date: str | None, 
                       workers=workers, ocr=ocr, dpi=dpi, work_dir=work)
 
     local_source, skipped, findings = fetch_batch(source, work)
-    batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
+    with timing.stage("ingest"):
+        batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
 
     files = [f for a in batch.applicants for f in a.files]
     futures = read_file.map(files, unmapped(work), unmapped(ocr), unmapped(dpi))
@@ -260,7 +262,7 @@ def run_flow(source: str, out: str, profile: str = "generic", batch_date: date |
         raise RuntimeError(f"workers of the Dask cluster at {dask_address} cannot reach this process's "
                            "ephemeral Prefect API: start a Prefect server and set PREFECT_API_URL (README)")
     runner = make_task_runner(task_runner, workers, dask_address)
-    with reporter().stage("starting Prefect", 1) as bar:
+    with reporter().stage("starting Prefect", 1) as bar, timing.stage("Prefect start"):
         start_api()
         bar.advance()
     with shared_api(needed=task_runner != "threads"):

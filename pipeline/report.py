@@ -29,6 +29,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from pipeline import timing
 from pipeline.messages import (
     color_word,
     decision_word,
@@ -1093,9 +1094,9 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
             pdoc,
         )
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with timing.stage("report images"), ThreadPoolExecutor(max_workers=workers) as pool:
         rendered = list(pool.map(render, report.applicants))
-    batch_imgs = _render_images(report.findings, [], index, out_dir, BATCH_DIR)
+        batch_imgs = _render_images(report.findings, [], index, out_dir, BATCH_DIR)
 
     thumbs: dict[str, str] = {}
     photos: dict[str, str] = {}
@@ -1121,13 +1122,14 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
         "evidence": out_dir / "evidence",
         "pages": out_dir / "pages",
     }
-    atomic_write(paths["csv"], queue_csv_bytes(final))
-    atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
-    atomic_write(paths["html"], report_html(final, thumbs, photos, page_images).encode("utf-8"))
-    data = json.dumps(report_to_dict(final, photos, page_images), ensure_ascii=False, indent=2)
-    atomic_write(paths["json"], (data + "\n").encode("utf-8"))
-    _prune_evidence(paths["evidence"], written)
-    _prune_evidence(out_dir / "pages", written)
+    with timing.stage("report files"):
+        atomic_write(paths["csv"], queue_csv_bytes(final))
+        atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
+        atomic_write(paths["html"], report_html(final, thumbs, photos, page_images).encode("utf-8"))
+        data = json.dumps(report_to_dict(final, photos, page_images), ensure_ascii=False, indent=2)
+        atomic_write(paths["json"], (data + "\n").encode("utf-8"))
+        _prune_evidence(paths["evidence"], written)
+        _prune_evidence(out_dir / "pages", written)
     return paths
 
 
