@@ -81,8 +81,20 @@ class TreeRss:
         self.peak = max(self.peak, self._sample())
 
 
-# Stages timed inside another one (its seconds are part of the parent's).
+# Stages timed inside another one (their seconds are part of the parent's).
 NESTED = {"face detection": "classification"}
+
+
+def _parent(key: str) -> str | None:
+    if key.startswith("validator "):
+        return "validators"
+    return NESTED.get(key)
+
+
+def _nested(key: str) -> bool:
+    return _parent(key) is not None
+
+
 OCR_KINDS = ("det", "cls", "rec")
 
 
@@ -92,14 +104,22 @@ def print_stages(cold: dict[str, tuple[float, int]], warm: dict[str, tuple[float
     each stage made."""
     names = [k for k in cold if "/" not in k and not k.startswith("ocr.")]
     names += [k for k in warm if "/" not in k and not k.startswith("ocr.") and k not in cold]
-    names.sort(key=lambda k: -cold.get(k, (0.0, 0))[0])
+
+    def secs(k: str) -> float:
+        return cold.get(k, warm.get(k, (0.0, 0)))[0]
+
+    tops = sorted((k for k in names if not _nested(k)), key=lambda k: -secs(k))
+    kids = sorted((k for k in names if _nested(k)), key=lambda k: -secs(k))
+    names = [x for k in tops for x in (k, *(c for c in kids if _parent(c) == k))]
     print(f"{'stage':28s} {'cold s':>8s} {'calls':>6s} {'% wall':>6s} {'warm s':>8s}   "
           "OCR inside: det / cls / rec s (calls)")
     total_cold = total_warm = 0.0
     for k in names:
         sec, n = cold.get(k, (0.0, 0))
         wsec = warm.get(k, (0.0, 0))[0]
-        if k not in NESTED:
+        if _nested(k) and sec < 0.05 and wsec < 0.05:
+            continue  # a check that costs nothing: not worth a line
+        if not _nested(k):
             total_cold += sec
             total_warm += wsec
         ocr = []
@@ -107,7 +127,7 @@ def print_stages(cold: dict[str, tuple[float, int]], warm: dict[str, tuple[float
             if f"{k}/ocr.{kind}" in cold:
                 s_, c_ = cold[f"{k}/ocr.{kind}"]
                 ocr.append(f"{kind} {s_:.1f} ({c_})")
-        label = ("  " + k) if k in NESTED else k
+        label = ("  " + k) if _nested(k) else k
         print(f"{label:28s} {sec:8.2f} {n:6d} {100 * sec / cold_wall:6.1f} {wsec:8.2f}   {', '.join(ocr)}")
     print(f"{'(outside every stage)':28s} {cold_wall - total_cold:8.2f} {'':6s} "
           f"{100 * (cold_wall - total_cold) / cold_wall:6.1f} {warm_wall - total_warm:8.2f}   "
