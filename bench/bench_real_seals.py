@@ -14,6 +14,8 @@ the OCR engine) over them and prints, as a before-figure for the seal work:
 - of the seals found, the organisation read on the ring: exact rate and mean
   similarity (difflib ratio after OpenCC t2s and dropping punctuation) against the
   truth; found but unread seals count with similarity 0;
+- the inner line (发票专用章, 检验报告专用章, ...) and the 13-digit seal code read right,
+  where the truth has them (the code once the Seal model carries a `code`);
 - ID cards and licences: ID number, birth date and USCC read right by the extractors
   on the OCR of the whole image.
 
@@ -148,7 +150,13 @@ def _read(image: np.ndarray, seal: Seal | None, engine: Any) -> Seal | None:
 def _seal_result(kind: str, file: str, truth: dict[str, Any], seal: Seal | None, n_found: int) -> dict[str, Any]:
     """One truth seal's row; a name marked text_uncertain in the manifest counts for found only."""
     exact, sim = name_score(seal.text if seal else None, truth["text"]) if seal is not None else (False, 0.0)
-    return {"case": kind, "file": file, "truth": truth["text"], "scored": not truth.get("text_uncertain"),
+    inner_truth, code_truth = truth.get("inner_text") or None, truth.get("code") or None
+    inner_read = None if seal is None else seal.inner_text
+    code_read = None if seal is None else getattr(seal, "code", None)  # the Seal field issue 11 adds
+    return {"case": kind, "file": file, "truth": truth["text"], "ink": truth.get("ink", "red"),
+            "inner_truth": inner_truth, "inner_right": bool(inner_truth and norm_name(inner_read) == norm_name(inner_truth)),
+            "code_truth": code_truth, "code_read": code_read, "code_right": bool(code_truth and code_read == code_truth),
+            "scored": not truth.get("text_uncertain"),
             "found": seal is not None, "detected": n_found,
             "read": None if seal is None else seal.text, "inner": None if seal is None else seal.inner_text,
             "shape": None if seal is None else seal.shape, "color": None if seal is None else seal.color,
@@ -221,6 +229,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
                      "read": sum(1 for r in found if r["read"]),
                      "exact": sum(1 for r in found if r["exact"]),
                      "mean_similarity": round(sum(r["similarity"] for r in found) / len(found), 3) if found else 0.0}
+    for kind in ("closeup", "pasted"):
+        rs = [r for r in rows if r["case"] == kind]
+        out[kind]["inner"] = [sum(r["inner_right"] for r in rs), sum(1 for r in rs if r["inner_truth"])]
+        out[kind]["code"] = [sum(r["code_right"] for r in rs), sum(1 for r in rs if r["code_truth"])]
     fields = [r for r in rows if r["case"] == "field"]
     out["fields"] = {"n": len(fields), "right": sum(1 for r in fields if r["right"]),
                      "in_ocr": sum(1 for r in fields if r["in_ocr"])}
@@ -241,6 +253,9 @@ def print_report(rows: list[dict[str, Any]], summary: dict[str, Any], verbose: b
         s = summary[kind]
         print(f"{label:<28} {_pct(s['found'], s['n']):>14} {s['read']:>6} {_pct(s['exact'], s['scored']):>14} "
               f"{s['mean_similarity']:>9.3f}")
+    for kind in ("closeup", "pasted"):
+        s = summary[kind]
+        print(f"{labels[kind]:<28} inner text right {_pct(*s['inner'])}, 13-digit code right {_pct(*s['code'])}")
     f = summary["fields"]
     print(f"{'ID / USCC fields right':<28} {_pct(f['right'], f['n']):>14}   (truth string in the raw OCR: "
           f"{_pct(f['in_ocr'], f['n'])})")

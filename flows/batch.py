@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 
 import flows  # noqa: F401  (Prefect's environment defaults, before prefect is imported)
 from flows.progress import reporter
+from pipeline import timing
 from pipeline.messages import mask_ids_in
 from pipeline.storage import TransientStorageError
 from pipeline.storage.base import ObjectInfo, StorageError
@@ -220,7 +222,8 @@ def _process_batch(source: str, out: str, profile: str, batch_date: str | None, 
                       workers=workers, ocr=ocr, dpi=dpi, work_dir=work)
 
     local_source, skipped, findings = fetch_batch(source, work)
-    batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
+    with timing.stage("ingest"):
+        batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
 
     files = [f for a in batch.applicants for f in a.files]
     futures = read_file.map(files, unmapped(work), unmapped(ocr), unmapped(dpi))
@@ -247,6 +250,40 @@ def _process_batch(source: str, out: str, profile: str, batch_date: str | None, 
 # ---------------------------------------------------------------- entry point
 
 
+def _read_while(start: Any, source: Path, work_dir: Path, ocr: str, dpi: int) -> int:
+    """Call `start` (the ephemeral API's start, 5-17 s) while a thread reads the batch's
+    first files through `process_file`, whose content cache the flow's tasks then hit:
+    a small batch no longer waits for Prefect before its first page (issue 14). The
+    thread stops at the next file once `start` returns; returns how many files it read.
+    Anything going wrong here is left for the flow to meet and report."""
+    from pipeline.ingest import ingest
+    from pipeline.runner import process_file
+
+    stop = threading.Event()
+    done = [0]
+
+    def read() -> None:
+        try:
+            batch = ingest(source, work_dir / "batch")
+            for f in (f for a in batch.applicants for f in a.files):
+                if stop.is_set():
+                    return
+                process_file(f, work_dir, ocr, dpi)
+                done[0] += 1
+        except Exception as exc:  # noqa: BLE001 - the flow reads (and reports) it again
+            log.debug("reading ahead of Prefect's start stopped: %s", exc)
+
+    reader = threading.Thread(target=read, name="read-ahead", daemon=True)
+    reader.start()
+    try:
+        start()
+    finally:
+        stop.set()
+        reader.join()
+    log.info("%d files read while Prefect's API started", done[0])
+    return done[0]
+
+
 def run_flow(source: str, out: str, profile: str = "generic", batch_date: date | None = None,
              workers: int = 1, ocr: str = "rapidocr", dpi: int = 200, work_dir: Path | None = None,
              task_runner: str = "threads", dask_address: str | None = None) -> str:
@@ -254,13 +291,19 @@ def run_flow(source: str, out: str, profile: str = "generic", batch_date: date |
     from prefect.settings import PREFECT_API_URL
 
     from flows.runners import dask_needs_server, make_task_runner, shared_api, start_api
+    from pipeline.storage.sync import default_work_dir, is_remote
 
     if dask_needs_server(dask_address) and not PREFECT_API_URL.value():
         raise RuntimeError(f"workers of the Dask cluster at {dask_address} cannot reach this process's "
                            "ephemeral Prefect API: start a Prefect server and set PREFECT_API_URL (README)")
     runner = make_task_runner(task_runner, workers, dask_address)
-    with reporter().stage("starting Prefect", 1) as bar:
-        start_api()
+    ahead = (task_runner == "threads" and not dask_address and not PREFECT_API_URL.value()
+             and not is_remote(str(source)) and Path(source).is_dir())
+    with reporter().stage("starting Prefect", 1) as bar, timing.stage("Prefect start"):
+        if ahead:
+            _read_while(start_api, Path(source), Path(work_dir) if work_dir else default_work_dir(out), ocr, dpi)
+        else:
+            start_api()
         bar.advance()
     with shared_api(needed=task_runner != "threads"):
         return batch_flow.with_options(task_runner=runner)(

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.ocr import as_rgb, make_line, second_look, sort_lines, warmup_image
+from pipeline import timing
 from pipeline.types import BBox, OcrLine
 
 INSTALL_HINT = "rapidocr is not installed: pip install 'rapidocr==3.10.*' onnxruntime"
@@ -107,6 +108,7 @@ class RapidOcrEngine:
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         self._lock = threading.Lock()
         self.read(warmup_image())  # loads det, cls and rec now, not on the first page
+        _time_models(self._ocr)
 
     # -------------------------------------------------------------- protocol
 
@@ -167,6 +169,31 @@ class RapidOcrEngine:
                 txts, scores = getattr(out, "txts", None) or ("",), getattr(out, "scores", None) or (0.0,)
                 results.append((str(txts[0]), float(scores[0])))
         return results
+
+
+class _TimedModel:
+    """A RapidOCR model (det, cls or rec) whose calls are timed by `pipeline.timing`
+    (a no-op unless a profiling run enabled it); attributes pass through, because
+    RapidOCR sets per-call options on its models."""
+
+    def __init__(self, model: Any, kind: str) -> None:
+        self._model = model
+        self._kind = kind
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with timing.span(self._kind):
+            return self._model(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
+def _time_models(ocr: Any) -> None:
+    """Wrap the loaded models of a RapidOCR instance in `_TimedModel`."""
+    for attr, kind in (("text_det", "det"), ("text_cls", "cls"), ("text_rec", "rec")):
+        model = getattr(ocr, attr, None)
+        if model is not None and not isinstance(model, _TimedModel):
+            setattr(ocr, attr, _TimedModel(model, kind))
 
 
 def _classify_180(ocr: Any, crops: list[np.ndarray]) -> list[tuple[int, float]]:

@@ -113,6 +113,7 @@ def run_batch(source: str, out: Path | str, profile: str = "generic", batch_date
 def _run_plain(source: str, out: str, work: Path, profile: str, batch_date: date | None, workers: int,
                ocr: str, dpi: int, tty: bool) -> Path:
     """The pipeline without Prefect (CERTRIAGE_NO_PREFECT=1 / --no-prefect)."""
+    from pipeline import timing
     from pipeline.ingest import ingest
     from pipeline.report import write_reports
     from pipeline.runner import RunOptions, build_report, process_files
@@ -122,7 +123,8 @@ def _run_plain(source: str, out: str, work: Path, profile: str, batch_date: date
     opts = RunOptions(profile=profile, batch_date=batch_date or date.today(), workers=workers,
                       ocr=ocr, dpi=dpi, work_dir=work)
     local_source, skipped, findings = pull_all(source, work) if is_remote(source) else (source, [], [])
-    batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
+    with timing.stage("ingest"):
+        batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
     n_files = sum(len(a.files) for a in batch.applicants)
     if tty:
         from rich.progress import Progress

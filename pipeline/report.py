@@ -19,7 +19,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from enum import Enum
@@ -29,6 +29,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from pipeline import timing
+from pipeline.cache import atomic_write_bytes
 from pipeline.messages import (
     color_word,
     decision_word,
@@ -528,27 +530,91 @@ def _render_images(
         page = index.pages.get(key)
         if page is None:
             continue
-        try:
-            im = _load_rgb(page.image_path)
-        except Exception as exc:  # any unreadable image: no picture
-            log.warning("cannot open page image %s: %s", page.image_path, exc)
-            continue
+        picture = _LazyPage(page.image_path)
         try:
             for kind, arg in todo:
                 try:
-                    _render_one(res, im, page, kind, arg, index, out_dir, folder, photo_file)
+                    _render_one(res, picture, page, kind, arg, index, out_dir, folder, photo_file)
+                except _Unreadable:
+                    break  # logged once; no picture of this page
                 except Exception as exc:  # a bad crop must not lose the report
                     log.warning("cannot render %s of %s#%s: %s", kind, key[0], key[1], exc)
         finally:
-            im.close()
+            picture.close()
     for lst in res.evidence.values():
         lst.sort()
     return res
 
 
+class _Unreadable(Exception):
+    """The page image cannot be opened (already logged)."""
+
+
+class _LazyPage:
+    """A page image decoded on first use only: on a re-run every picture of the page
+    comes from the derived-picture cache and the page PNG is never decoded."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._im: Image.Image | None = None
+
+    def get(self) -> Image.Image:
+        if self._im is None:
+            try:
+                self._im = _load_rgb(self.path)
+            except Exception as exc:  # any unreadable image: no picture
+                log.warning("cannot open page image %s: %s", self.path, exc)
+                raise _Unreadable(self.path) from exc
+        return self._im
+
+    def close(self) -> None:
+        if self._im is not None:
+            self._im.close()
+
+
+# Bump when a picture made from a page changes for the same parameters (crop, marks).
+DERIVED_VERSION = 1
+
+
+def _derived(page: Page, params: tuple[Any, ...], make: Callable[[], bytes]) -> bytes:
+    """A JPEG made from a page image, cached beside it in the work dir under a key of the
+    image's identity (name, size, mtime) and `params`, so that a re-run of the same batch
+    re-encodes nothing (issue 14). A cache that cannot be read or written costs only the
+    re-encoding."""
+    src = Path(page.image_path)
+    try:
+        st = src.stat()
+    except OSError:
+        return make()  # no image: `make` says so
+    tag = sha1(repr((DERIVED_VERSION, src.name, st.st_size, st.st_mtime_ns, page.width, page.height,
+                     params)).encode("utf-8")).hexdigest()[:24]
+    cached = src.parent / ".derived" / f"{src.stem}-{tag}.jpg"
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    data = make()
+    try:
+        atomic_write_bytes(cached, data)
+    except OSError as exc:
+        log.debug("cannot cache %s: %s", cached, exc)
+    return data
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """`atomic_write` unless the file already holds these bytes (a re-run rewrites and
+    fsyncs nothing that did not change)."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    atomic_write(path, data)
+
+
 def _render_one(
     res: _Images,
-    im: Image.Image,
+    picture: _LazyPage,
     page: Page,
     kind: str,
     arg: Any,
@@ -557,18 +623,26 @@ def _render_one(
     folder: str,
     photo_file: str | None,
 ) -> None:
-    """One picture of an open page: its thumbnail, a finding's crop, or the photo."""
+    """One picture of a page: its thumbnail, a finding's crop, or the photo (each from
+    the derived-picture cache when a run made it before)."""
     if kind == "thumb":
-        t = im.copy()
-        t.thumbnail(THUMB_BOX)
-        data = base64.b64encode(_jpeg(t, THUMB_QUALITY)).decode("ascii")
+
+        def thumb() -> bytes:
+            t = picture.get().copy()
+            t.thumbnail(THUMB_BOX)
+            return _jpeg(t, THUMB_QUALITY)
+
+        def view() -> bytes:
+            full = picture.get().copy()
+            full.thumbnail((PAGE_MAX_SIDE, PAGE_MAX_SIDE * 4))
+            return _jpeg(full, PAGE_QUALITY)
+
+        data = base64.b64encode(_derived(page, ("thumb", THUMB_BOX, THUMB_QUALITY), thumb)).decode("ascii")
         res.thumbs[f"{page.file}#{page.number}"] = "data:image/jpeg;base64," + data
         # The page as the reviewer sees it in the web UI; bboxes are in page pixels, so
         # report.json gives the page's width and height beside the image.
-        full = im.copy()
-        full.thumbnail((PAGE_MAX_SIDE, PAGE_MAX_SIDE * 4))
         rel = f"pages/{folder}/{_page_image_name(page)}"
-        atomic_write(out_dir / rel, _jpeg(full, PAGE_QUALITY))
+        _write_if_changed(out_dir / rel, _derived(page, ("view", PAGE_MAX_SIDE, PAGE_QUALITY), view))
         res.written.append(out_dir / rel)
         res.pages[f"{page.file}#{page.number}"] = rel
         return
@@ -577,14 +651,16 @@ def _render_one(
         docs = index.docs.get((page.file, page_no), [])
         box, mark = _crop_box(f, page_no, docs, photo_file)
         rel = f"evidence/{folder}/{name}"
-        atomic_write(
-            out_dir / rel, _jpeg(_cut(im, page, box, EVIDENCE_MAX_SIDE, mark), EVIDENCE_QUALITY)
-        )
+        data = _derived(page, ("cut", box, mark, EVIDENCE_MAX_SIDE, EVIDENCE_QUALITY),
+                        lambda: _jpeg(_cut(picture.get(), page, box, EVIDENCE_MAX_SIDE, mark), EVIDENCE_QUALITY))
+        _write_if_changed(out_dir / rel, data)
         res.written.append(out_dir / rel)
         res.evidence.setdefault(i, []).append(rel)
         return
     rel = f"evidence/{folder}/photo.jpg"
-    atomic_write(out_dir / rel, _jpeg(_cut(im, page, arg, PHOTO_MAX_SIDE), 85))
+    data = _derived(page, ("cut", arg, None, PHOTO_MAX_SIDE, 85),
+                    lambda: _jpeg(_cut(picture.get(), page, arg, PHOTO_MAX_SIDE), 85))
+    _write_if_changed(out_dir / rel, data)
     res.written.append(out_dir / rel)
     res.photo = rel
 
@@ -1093,9 +1169,9 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
             pdoc,
         )
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with timing.stage("report images"), ThreadPoolExecutor(max_workers=workers) as pool:
         rendered = list(pool.map(render, report.applicants))
-    batch_imgs = _render_images(report.findings, [], index, out_dir, BATCH_DIR)
+        batch_imgs = _render_images(report.findings, [], index, out_dir, BATCH_DIR)
 
     thumbs: dict[str, str] = {}
     photos: dict[str, str] = {}
@@ -1121,13 +1197,14 @@ def write_reports(report: Report, out_dir: Path, workers: int | None = None) -> 
         "evidence": out_dir / "evidence",
         "pages": out_dir / "pages",
     }
-    atomic_write(paths["csv"], queue_csv_bytes(final))
-    atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
-    atomic_write(paths["html"], report_html(final, thumbs, photos, page_images).encode("utf-8"))
-    data = json.dumps(report_to_dict(final, photos, page_images), ensure_ascii=False, indent=2)
-    atomic_write(paths["json"], (data + "\n").encode("utf-8"))
-    _prune_evidence(paths["evidence"], written)
-    _prune_evidence(out_dir / "pages", written)
+    with timing.stage("report files"):
+        atomic_write(paths["csv"], queue_csv_bytes(final))
+        atomic_write(paths["xlsx"], queue_xlsx_bytes(final))
+        atomic_write(paths["html"], report_html(final, thumbs, photos, page_images).encode("utf-8"))
+        data = json.dumps(report_to_dict(final, photos, page_images), ensure_ascii=False, indent=2)
+        atomic_write(paths["json"], (data + "\n").encode("utf-8"))
+        _prune_evidence(paths["evidence"], written)
+        _prune_evidence(out_dir / "pages", written)
     return paths
 
 

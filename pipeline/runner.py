@@ -24,6 +24,7 @@ from PIL import Image
 from pydantic import BaseModel
 
 from models.ocr import normalize_text
+from pipeline import timing
 from pipeline.cache import StageCache, cache_key
 from pipeline.classify import (
     classify_region,
@@ -122,8 +123,10 @@ def _upright_page(page: Page, image: np.ndarray, engine) -> tuple[Page, np.ndarr
     if not dst.exists():
         # A unique temp name (atomic_write): two threads turning the same page must not
         # write into one fixed temp file.
+        # compress_level=1 as render.py's pages: the default (6) took about 1 s a page
+        # for 10 % smaller files that live only in the work dir.
         buf = io.BytesIO()
-        Image.fromarray(turned).save(buf, format="PNG")
+        Image.fromarray(turned).save(buf, format="PNG", compress_level=1)
         atomic_write(dst, buf.getvalue())
     page = page.model_copy(
         update={
@@ -141,13 +144,20 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
     (page, [(text, class) per region], seals in page pixels)."""
     from pipeline.seals import detect_seals, read_seal_text, suppress_seal_ink
 
-    image = np.asarray(Image.open(page.image_path).convert("RGB"))
-    page, image = _upright_page(page, image, engine)
-    regions = segment_page(image)
-    seals = [read_seal_text(image, s, engine) for s in detect_seals(image, page.number)]
+    with timing.stage("page decode"):
+        image = np.asarray(Image.open(page.image_path).convert("RGB"))
+    with timing.stage("orientation"):
+        page, image = _upright_page(page, image, engine)
+    with timing.stage("segmentation"):
+        regions = segment_page(image)
+    with timing.stage("seal detection"):
+        found = detect_seals(image, page.number)
+    with timing.stage("seal ring OCR"):
+        seals = [read_seal_text(image, s, engine) for s in found]
     # Text under a seal is read with the seal's ink taken out (the seal's own ring text
     # was read above, from the unwrapped ring).
-    ocr_image = suppress_seal_ink(image, seals) if seals and not page.text_layer else image
+    with timing.stage("seal ink suppression"):
+        ocr_image = suppress_seal_ink(image, seals) if seals and not page.text_layer else image
     out = []
     parts: list[Region] = []
     for region in regions:
@@ -160,7 +170,8 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
                      for line in page.text_layer if _inside(line, region)]
             engine_name = "text_layer"
         else:
-            lines = _offset(engine.read(crop), x0, y0)
+            with timing.stage("page OCR"):
+                lines = _offset(engine.read(crop), x0, y0)
             engine_name = engine.name
         seconds = time.perf_counter() - t0
         # Documents stacked without a blank band between them are told apart by their text.
@@ -171,8 +182,9 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
             part_lines = lines if len(spans) == 1 else [
                 ln for ln in lines if sy0 <= (ln.bbox[1] + ln.bbox[3]) / 2 < sy1]
             parts.append(part)
-            out.append(_classify_part(page, image, part, part_lines, len(regions) * len(spans), engine_name,
-                                      seconds / len(spans), face_detector))
+            with timing.stage("classification"):
+                out.append(_classify_part(page, image, part, part_lines, len(regions) * len(spans), engine_name,
+                                          seconds / len(spans), face_detector))
     page = page.model_copy(update={"regions": parts})
     return page, out, seals
 
@@ -185,7 +197,8 @@ def _classify_part(page: Page, image: np.ndarray, region: Region, lines: list[Oc
     x0, y0, x1, y1 = (int(round(v)) for v in region.bbox)
     n_chars = sum(len(line.text.strip()) for line in lines)
     picture = image[y0:y1, x0:x1]
-    faces = detect_faces(picture, face_detector) if n_chars <= 40 else []
+    with timing.stage("face detection"):
+        faces = detect_faces(picture, face_detector) if n_chars <= 40 else []
     photo_sized = page.source == "image" and max(page.width, page.height) <= PHOTO_FILE_MAX_SIDE
     pictorial = not page.text_layer and not faces and (
         (n_chars <= 4 and _is_picture(picture)) or (photo_sized and n_chars <= 20 and n_regions == 1))
@@ -303,17 +316,20 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
     t0 = time.perf_counter()
     cache = StageCache(work_dir / "cache")
     key = cache_key(f.sha256, STAGE_VERSION, ocr, dpi)
-    hit = cache.get(key, FileResult)
+    with timing.stage("file cache"):
+        hit = cache.get(key, FileResult)
     if hit is not None:
         return _with_name_findings(_rebase(_paths_from(hit, work_dir), f))
-    pages, findings = render_file(f, work_dir, dpi=dpi)
+    with timing.stage("render"):
+        pages, findings = render_file(f, work_dir, dpi=dpi)
     result = FileResult(file=f, findings=list(findings))
     read_all: list[tuple[PageText, Classification]] = []
     page_seals: dict[int, list[Seal]] = {}
     over_budget = False
     if pages:
-        engine = get_engine(ocr)
-        faces = get_face_detector()
+        with timing.stage("model load"):
+            engine = get_engine(ocr)
+            faces = get_face_detector()
         budget = budget_s if budget_s is not None else FILE_BUDGET_BASE_S + FILE_BUDGET_PER_PAGE_S * len(pages)
         for page in pages:
             elapsed = time.perf_counter() - t0
@@ -336,13 +352,15 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
                 continue
             result.pages.append(page)
             read_all.extend(read)
-    docs, doc_findings = assemble_documents(f, read_all, page_seals)
+    with timing.stage("document assembly"):
+        docs, doc_findings = assemble_documents(f, read_all, page_seals)
     result.documents = docs
     result.findings.extend(doc_findings)
     result.ocr_seconds = round(sum(t.seconds for d in docs for t in d.texts if t.engine != "text_layer"), 3)
     result.seconds = round(time.perf_counter() - t0, 3)
     if not over_budget:  # a cut-off file is read again on the next run, when it may fit
-        cache.put(key, _paths_to(result, work_dir))
+        with timing.stage("file cache"):
+            cache.put(key, _paths_to(result, work_dir))
     return _with_name_findings(result)
 
 
@@ -425,7 +443,8 @@ def applicant_context(folder: ApplicantFolder, results: list[FileResult], profil
     """What the checks see of one applicant: documents with their fields extracted."""
     from extractors import extract_document
 
-    docs = [extract_document(d) for r in results for d in r.documents]
+    with timing.stage("extraction"):
+        docs = [extract_document(d) for r in results for d in r.documents]
     return ApplicantContext(key=folder.key, documents=docs, files=folder.files, profile=profile,
                             batch_date=batch_date, roster_row=roster_row,
                             pages=[p for r in results for p in r.pages])
@@ -446,13 +465,17 @@ def assess_applicant(ctx: ApplicantContext, results: list[FileResult], extra: li
             code="CHECK_FAILED", severity=Severity.INFO, confidence=1.0, subject="page_image",
             message=f"页面图像缺失，照片、印章、重复与篡改检查未能在这些文件上进行：{'、'.join(missing)}",
             documents=[f"{m}#1" for m in missing]))
-    findings.extend(run_validators(ctx))
+    with timing.stage("validators"):
+        findings.extend(run_validators(ctx))
     findings.extend(extra)
-    decision, risk, confidence = decide(findings, ctx.documents)
+    with timing.stage("decision"):
+        decision, risk, confidence = decide(findings, ctx.documents)
+    with timing.stage("identity + photo facts"):
+        identity, photo = build_identity(ctx), _photo_info(ctx)
     return ApplicantResult(
         key=ctx.key, decision=decision, risk=risk, confidence=confidence,
-        identity=build_identity(ctx), documents=ctx.documents,
-        photo=_photo_info(ctx), findings=findings,
+        identity=identity, documents=ctx.documents,
+        photo=photo, findings=findings,
         pages=[p for r in results for p in r.pages],
         roster=dict(ctx.roster_row.values) if ctx.roster_row is not None else None,
     )
@@ -515,15 +538,17 @@ def prepare_applicants(batch: Batch, results: dict[str, FileResult],
     rows: dict[str, RosterRow] = {}
     roster_findings: dict[str, list[Finding]] = {}
     if batch.roster_path:
-        roster = load_roster(Path(batch.roster_path), profile)
-        rows, roster_findings, unpaired = pair_roster(roster, [a.key for a in batch.applicants], profile)
+        with timing.stage("roster"):
+            roster = load_roster(Path(batch.roster_path), profile)
+            rows, roster_findings, unpaired = pair_roster(roster, [a.key for a in batch.applicants], profile)
         batch_findings.extend(roster.findings + unpaired)
     per_file = {a.key: [results[f.rel_path] for f in a.files] for a in batch.applicants}
     contexts = [applicant_context(a, per_file[a.key], profile, opts.batch_date, rows.get(a.key))
                 for a in batch.applicants]
-    foreign = foreign_cards(contexts)
-    contexts = [c.model_copy(update={"foreign": foreign[c.key]}) if c.key in foreign else c for c in contexts]
-    cross = run_batch_validators(contexts)
+    with timing.stage("batch validators"):
+        foreign = foreign_cards(contexts)
+        contexts = [c.model_copy(update={"foreign": foreign[c.key]}) if c.key in foreign else c for c in contexts]
+        cross = run_batch_validators(contexts)
     work = [(ctx, per_file[ctx.key], roster_findings.get(ctx.key, []) + cross.get(ctx.key, []))
             for ctx in contexts]
     return work, batch_findings

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -94,6 +95,25 @@ def test_cached_rerun_does_no_ocr(flow_sample: dict, monkeypatch: pytest.MonkeyP
     again = json.loads((flow_sample["out"] / "report.json").read_text(encoding="utf-8"))
     assert _without_timings(again) == _without_timings(flow_sample["report"])
     assert _cache_entries(flow_sample["work"]) == before  # nothing recomputed, nothing rewritten
+
+
+def test_files_are_read_while_prefect_starts(flow_sample: dict, tmp_path: Path) -> None:
+    """Issue 14: `certriage run` reads the first files while Prefect's ephemeral API
+    starts (a fresh PREFECT_HOME: the slow first start), and the flow's tasks reuse
+    them through the content cache: same report, no file read twice."""
+    out = tmp_path / "out"
+    args = ["-v", *_run_args(str(flow_sample["batch"]), str(out), flow_sample["truth"])]
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    m = re.search(r"(\d+) files read while Prefect's API started", done.stderr)
+    assert m is not None, done.stderr[-3000:]
+    assert int(m.group(1)) >= 1
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert _without_timings(report) == _without_timings(flow_sample["report"])
+    assert len(_cache_entries(out / ".work")) == len(_cache_entries(flow_sample["work"]))
 
 
 def test_s3_batch_in_and_outputs_out(flow_sample: dict, s3_bucket: str, s3_env: dict, tmp_path: Path) -> None:

@@ -165,3 +165,34 @@ def test_upright_of_a_tilted_form_photo(rapid: OcrEngine, seed: int, turned: int
     rotation, confidence = upright(rotate(_tilted_form_photo(seed), turned), rapid)
     assert rotation == (360 - turned) % 360
     assert confidence >= 0.5
+
+
+class _CountingReader:
+    """The real RapidOCR engine, counting how many sets of lines orientation reads
+    (a wrapper, not a stub: every reading is the engine's)."""
+
+    name = "rapidocr"
+
+    def __init__(self, engine: OcrEngine) -> None:
+        self._engine = engine
+        self.readings = 0
+
+    def detect_quads(self, image: np.ndarray):
+        return self._engine.detect_quads(image)
+
+    def recognize_lines(self, crops):
+        self.readings += 1
+        return self._engine.recognize_lines(crops)
+
+
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+def test_clean_upright_lines_are_read_once(rapid: OcrEngine, page: np.ndarray, turned: int) -> None:
+    """Issue 14: lines that read cleanly as they are need no second, turned reading;
+    upside-down lines never read cleanly, so they still get both and the page is
+    still turned right."""
+    reader = _CountingReader(rapid)
+    rotation, confidence = upright(rotate(page, turned), reader)
+    assert rotation == (360 - turned) % 360
+    assert confidence >= 0.5
+    # A page turned 270 has its lines upright once they are turned to run horizontally.
+    assert reader.readings == (1 if turned in (0, 270) else 2)

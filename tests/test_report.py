@@ -482,6 +482,39 @@ def test_second_write_identical_and_prunes_stale(report: Report, tmp_path: Path)
     assert not stale.exists() and not stale.parent.exists()
 
 
+def test_rerun_reencodes_and_rewrites_nothing_unchanged(report: Report, tmp_path: Path, monkeypatch) -> None:
+    """Issue 14: a re-run of the same report decodes no page and rewrites no picture
+    (same bytes, same mtime); a page image that changed gets new pictures."""
+    out_dir = tmp_path / "out4"
+    rp.write_reports(report, out_dir, workers=1)
+    pictures = sorted(p for p in out_dir.rglob("*.jpg"))
+    assert any("pages" in p.parts for p in pictures) and any("evidence" in p.parts for p in pictures)
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in pictures}
+    html = (out_dir / "report.html").read_bytes()
+
+    decoded: list[str] = []
+    real_load = rp._load_rgb
+
+    def counting_load(path: str):
+        if Path(path).is_file():  # the fixture's missing page is tried, and fails, every time
+            decoded.append(path)
+        return real_load(path)
+
+    monkeypatch.setattr(rp, "_load_rgb", counting_load)
+    rp.write_reports(report, out_dir, workers=1)
+    assert decoded == []
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in pictures} == before
+    assert (out_dir / "report.html").read_bytes() == html
+
+    # A page image changes: its pictures follow.
+    page = next(p for a in report.applicants for p in a.pages if Path(p.image_path).is_file())
+    _page_image(Path(page.image_path), ["另一张图"], size=(page.width, page.height))
+    rp.write_reports(report, out_dir, workers=1)
+    assert page.image_path in decoded
+    changed = [p for p in pictures if p.read_bytes() != before[p][1]]
+    assert any("pages" in p.parts for p in changed)
+
+
 def test_input_report_not_mutated(report: Report, tmp_path: Path) -> None:
     before = report.model_dump_json()
     rp.write_reports(report, tmp_path / "out3")

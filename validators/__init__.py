@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pipeline import timing
 from pipeline.context import ApplicantContext
 from pipeline.types import Finding, Severity
 
@@ -59,7 +60,8 @@ def run_validators(ctx: ApplicantContext) -> list[Finding]:
     findings: list[Finding] = []
     for name, target in VALIDATORS.items():
         try:
-            findings.extend(_load(target)(ctx))
+            with timing.stage(f"validator {name}"):
+                findings.extend(_load(target)(ctx))
         except Exception as exc:  # noqa: BLE001 - one broken check must not stop a batch
             log.exception("validator %s failed on %s", name, ctx.key)
             findings.append(_failed(name, exc))
