@@ -462,13 +462,13 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 # An 18-character ID number inside free text (a log line, a finding's words, a path).
-ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9])")
+ID_IN_TEXT = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
 
 
 def mask_ids_in(text: str) -> str:
     """Every ID number in `text` masked as `mask_id` does: for logs, flow-run names and the
     web UI's reasons, which quote expected and found numbers."""
-    return ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)
+    return ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
 
 
 def split_ids(text: str) -> list[tuple[str, bool]]:
