@@ -596,6 +596,7 @@ def _edge_width(dark: np.ndarray, mask: np.ndarray, inside: np.ndarray) -> float
 # ---------------------------------------------------------------- seal text and suppression
 
 SEAL_TEXT_BAND = (0.52, 0.95)  # radii (share of the outline) of the ring text
+RIM_FREE = 0.9  # rows beyond this radius may hold the rim: not the ring text's core
 INNER_TEXT_BAND = (0.33, 0.68)  # below the centre: 人事专用章, a number
 SEAL_PAD = 0.08  # share of the seal's size added around its box for suppression
 MIN_READ_RADIUS_PX = 40  # smaller seals are not read: too few pixels per character
@@ -611,6 +612,18 @@ def seal_ink_image(rgb: np.ndarray, colour: str | None) -> np.ndarray:
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     strength = -(lab[..., 2] - 128) if colour == "blue" else lab[..., 1] - 128
     return np.clip(255 - (strength - 5) * 6, 0, 255).astype(np.uint8)
+
+
+def _empty_runs(prof: np.ndarray) -> list[tuple[int, int]]:
+    """Circular runs of False in a boolean profile: (first index, length) each."""
+    n = prof.size
+    if n == 0 or prof.all() or not prof.any():
+        return []
+    k = int(np.argmax(prof))  # the profile rolled to start on ink
+    p = np.roll(prof, -k).astype(np.int8)
+    edges = np.diff(np.concatenate([[1], p, [1]]))
+    starts, ends = np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)
+    return [(int((s + k) % n), int(e - s)) for s, e in zip(starts, ends, strict=True)]
 
 
 def _longest_run(ink_cols: np.ndarray, max_gap: int) -> tuple[int, int] | None:
@@ -630,13 +643,71 @@ def _longest_run(ink_cols: np.ndarray, max_gap: int) -> tuple[int, int] | None:
     return int(best[0]), int(best[1])
 
 
-def unwrap_seal(image: np.ndarray, seal: Seal) -> tuple[np.ndarray, np.ndarray] | None:
-    """The ring text unwrapped into a straight strip (outer edge up, read left to right
-    as the characters run clockwise) and the inner horizontal text, both as grey ink
-    images; None for a seal too small or cut by the edge.
+def _core_rows(share: np.ndarray) -> tuple[int, int] | None:
+    """The longest block of rows (first, last) with ink on at least half as much of the
+    ring as the best row: the ring text's core."""
+    if share.max() <= 0.05:
+        return None
+    ok = share >= 0.5 * share.max()
+    best, start = None, None
+    for i, v in enumerate(np.append(ok, False)):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            if best is None or i - 1 - start > best[1] - best[0]:
+                best = (start, i - 1)
+            start = None
+    return best
 
-    The strip starts in the middle of the widest arc without ink (where a round seal's
-    text leaves its gap, at the bottom unless the stamp was turned)."""
+
+def _ring_strip(ink: np.ndarray, cx: float, cy: float, a: float, b: float, radii: np.ndarray,
+                width: int) -> np.ndarray:
+    """The whole ring unwrapped from the top, clockwise, one row per radius (outer first).
+
+    A radius r is a curve at (1 - r) x the shorter half-axis inside the outline, along its
+    normal: an oval seal's text keeps its height all round (a plain scaling of the ellipse
+    squeezes it at the ends of the long axis). Columns are spaced evenly along the middle
+    of the band, so characters keep their width on an oval too."""
+    depth = (1.0 - radii) * min(a, b)
+
+    def points(t: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        st, ct = np.sin(t), np.cos(t)
+        nx, ny = b * st, -a * ct  # outward normal of (a sin t, -b cos t)
+        nn = np.maximum(np.hypot(nx, ny), 1e-9)
+        px = cx + a * st[None, :] - d[:, None] * (nx / nn)[None, :]
+        py = cy - b * ct[None, :] - d[:, None] * (ny / nn)[None, :]
+        return px, py
+
+    fine = np.linspace(0, 2 * math.pi, 4 * width + 1)
+    mx_, my_ = points(fine, np.array([float(depth.mean())]))
+    seg = np.hypot(np.diff(mx_[0]), np.diff(my_[0]))
+    length = np.concatenate([[0.0], np.cumsum(seg)])
+    t = np.interp(np.linspace(0, length[-1], width, endpoint=False), length, fine)
+    mx, my = points(t, depth)
+    return cv2.remap(ink, mx.astype(np.float32), my.astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+@dataclass
+class RingCuts:
+    """A seal's ring unwrapped into a strip (outer edge up, clockwise) and the candidate
+    readings of its name: each starts in one of the widest gaps between ring characters."""
+
+    strip: np.ndarray  # the whole ring, starting at the top
+    names: list[np.ndarray]  # name crops, the first cut at the widest gap
+    code: np.ndarray | None  # the widest gap's arc turned 180 degrees: a seal code on the bottom
+    inner: np.ndarray  # the horizontal text under the centre
+
+
+def ring_cuts(image: np.ndarray, seal: Seal, n_starts: int = 2) -> RingCuts | None:
+    """The ring of a round or oval seal unwrapped, with its name cut where the ring text
+    starts; None for a seal too small or cut by the edge.
+
+    The ring text starts and ends at the widest gap without ring characters (at the
+    bottom unless the stamp was turned). What counts as a ring character is ink across
+    the band's middle radii, which every character of the name crosses from top to
+    bottom; a 13-digit code along the bottom (small digits near the rim) and the corners
+    of the inner text (below the band's middle) do not, so they do not fill the gap."""
     if seal.bbox is None or seal.shape in ("other", "square"):
         return None
     h, w = image.shape[:2]
@@ -650,40 +721,71 @@ def unwrap_seal(image: np.ndarray, seal: Seal) -> tuple[np.ndarray, np.ndarray] 
     ink = seal_ink_image(np.asarray(image)[cy0:cy1, cx0:cx1], seal.color)
     cx, cy = (x0 + x1) / 2 - cx0, (y0 + y1) / 2 - cy0
     r0, r1 = SEAL_TEXT_BAND
-    # Angular ink profile of the text band: 0 = top, clockwise.
-    n_ang = 720
-    th = np.linspace(-math.pi, math.pi, n_ang, endpoint=False)
-    rs = np.linspace(r0, r1 - 0.08, 10)
-    px = cx + np.outer(np.sin(th), rs * a)
-    py = cy - np.outer(np.cos(th), rs * b)
-    ih, iw = ink.shape
-    vals = ink[np.clip(py, 0, ih - 1).astype(int), np.clip(px, 0, iw - 1).astype(int)] < 128
-    prof = vals.any(axis=1)
-    if prof.all() or not prof.any():
-        start_th = -math.pi  # no gap (or no ink): start at the bottom
-    else:
-        doubled = np.concatenate([prof, prof])
-        best_len, best_end, run = 0, 0, 0
-        for i, v in enumerate(doubled):
-            run = 0 if v else run + 1
-            if run > best_len:
-                best_len, best_end = run, i
-        start_th = th[(best_end - best_len // 2) % n_ang]
-    r_mid = (a + b) / 2
-    sw = max(32, int(2 * math.pi * r_mid * (r0 + r1) / 2))
-    sh = max(16, int(r_mid * (r1 - r0)))
-    tt = start_th + np.linspace(0, 2 * math.pi, sw, endpoint=False)
-    rr = np.linspace(r1, r0, sh)
-    mx = (cx + np.outer(rr, np.sin(tt)) * a).astype(np.float32)
-    my = (cy - np.outer(rr, np.cos(tt)) * b).astype(np.float32)
-    strip = cv2.remap(ink, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    run_ = _longest_run((strip < 128).sum(axis=0) > 0, max_gap=int(0.9 * sh))
-    if run_ is not None:
-        strip = strip[:, max(0, run_[0] - sh // 4): run_[1] + sh // 4]
+    R = min(a, b)
+    sh = max(32, int(R * (r1 - r0)))
+    radii = np.linspace(r1, r0, sh)
+    # Columns as wide as rows are high at the band's middle.
+    mid_len = 2 * math.pi * math.sqrt((a * a + b * b) / 2) - 2 * math.pi * (1 - (r0 + r1) / 2) * R
+    sw = max(64, int(mid_len * sh / (R * (r1 - r0))))
+    strip = _ring_strip(ink, cx, cy, a, b, radii, sw)
+    dark = strip < 128
+    k = max(3, sh // 8)
+    # Each row's ink smoothed along the ring by a stroke's gap (a character's strokes
+    # leave narrow gaps between them), then the core of the ring text: the rows most of
+    # the ring has ink on, below the rim; rows of a thin line (a double outline) are ink
+    # all round and left out.
+    smooth = cv2.dilate(np.tile(dark.astype(np.uint8), (1, 3)), np.ones((1, k), np.uint8))[:, sw:2 * sw] > 0
+    share = smooth.mean(axis=1)
+    share[radii > RIM_FREE] = 0.0
+    share[share > 0.97] = 0.0
+    core = _core_rows(share)
+    prof = np.zeros(sw, bool)
+    if core is not None:
+        # Ring characters: ink in the core's outer and inner thirds (each smoothed by a
+        # quarter of a character); a seal code's small digits stand near the rim, the
+        # inner text's corners lie lower.
+        c0, c1 = core
+        third = max(1, (c1 - c0 + 1) // 3)
+        wide = cv2.dilate(smooth.astype(np.uint8), np.ones((1, max(3, sh // 4)), np.uint8)) > 0
+        prof = wide[c0:c0 + third].any(axis=0) & wide[c1 + 1 - third:c1 + 1].any(axis=0)
+    if prof.mean() < 0.25:  # too faint or thin for that: any ink of the band
+        prof = smooth[radii <= RIM_FREE].any(axis=0)
+    bridge = max(3, int(0.35 * sh))
+    gaps = sorted((g for g in _empty_runs(prof) if g[1] >= bridge), key=lambda g: -g[1])
+    if not gaps:
+        gaps = [(int(sw // 2 - bridge // 2), bridge)]  # no gap (or no ink): start at the bottom
+    names: list[np.ndarray] = []
+    code = None
+    m = max(2, sh // 6)
+    for i, (g0, glen) in enumerate(gaps[:n_starts]):
+        shift = (g0 + glen // 2) % sw
+        rolled, rprof = np.roll(strip, -shift, axis=1), np.roll(prof, -shift)
+        idx = np.flatnonzero(rprof)  # the name: all ring characters round from the gap
+        if idx.size == 0:
+            continue
+        c0, c1 = max(0, int(idx[0]) - m), min(sw, int(idx[-1]) + m + 1)
+        names.append(rolled[:, c0:c1])
+        if i == 0:
+            # The widest gap's arc, read the other way up (a code's digits stand on the rim).
+            arc = np.concatenate([rolled[:, c1:], rolled[:, :c0]], axis=1)
+            outer = arc[: int(0.7 * sh)]
+            if arc.shape[1] >= sh and (outer < 128).any():
+                code = cv2.rotate(outer, cv2.ROTATE_180)
     iy0, iy1 = int(cy + INNER_TEXT_BAND[0] * b), int(cy + INNER_TEXT_BAND[1] * b)
     ix0, ix1 = int(cx - 0.62 * a), int(cx + 0.62 * a)
     inner = ink[max(0, iy0):max(0, iy1), max(0, ix0):max(0, ix1)]
-    return strip, inner
+    return RingCuts(strip, names, code, inner)
+
+
+def unwrap_seal(image: np.ndarray, seal: Seal) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ring text unwrapped into a straight strip (outer edge up, read left to right
+    as the characters run clockwise, cut at the widest gap of the ring text) and the
+    inner horizontal text, both as grey ink images; None for a seal too small or cut by
+    the edge."""
+    cuts = ring_cuts(image, seal, n_starts=1)
+    if cuts is None:
+        return None
+    return (cuts.names[0] if cuts.names else cuts.strip), cuts.inner
 
 
 def _recognize(engine: object, crops: list[np.ndarray]) -> list[tuple[str, float]]:
@@ -701,27 +803,50 @@ def _recognize(engine: object, crops: list[np.ndarray]) -> list[tuple[str, float
     return out
 
 
+MIRROR_TRY_BELOW = 0.6  # a ring read with a lower score is also tried mirrored
+
+
+def _ring_reading(engine: object, cuts: RingCuts) -> tuple[str, float]:
+    """The best reading of the ring's name among its cuts (the widest gap first), and,
+    when even that reads poorly, the same cuts mirrored (an impression seen from the
+    back runs counter-clockwise): the reading with the highest recogniser score."""
+    crops = list(cuts.names)
+    reads = [(re.sub(r"[^\u4e00-\u9fffA-Za-z0-9（）()]", "", t), float(c)) for t, c in _recognize(engine, crops)]
+    best = ("", 0.0)
+    for i, (text, conf) in enumerate(reads):
+        if len(text) < 2:
+            continue
+        # The widest gap is where the name starts; a cut at another gap must read clearly
+        # better, and about as long, to be believed.
+        if i == 0 or not best[0] or (conf > best[1] + 0.15 and len(text) >= 0.8 * len(best[0])):
+            best = (text, conf)
+    if best[1] < MIRROR_TRY_BELOW and crops:
+        for text, conf in _recognize(engine, [np.ascontiguousarray(c[:, ::-1]) for c in crops]):
+            text = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9（）()]", "", text)
+            if len(text) >= 2 and conf > best[1] + 0.1:  # only a clearly better mirrored reading
+                best = (text, float(conf))
+    return best
+
+
 def read_seal_text(image: np.ndarray, seal: Seal, engine: object) -> Seal:
     """The seal with its ring text (the organisation) and inner text read by OCR on the
     unwrapped ring. Unreadable seals come back unchanged (text None): a missing reading
     is never taken as a mismatch."""
     try:
-        parts = unwrap_seal(np.asarray(image), seal)
+        cuts = ring_cuts(np.asarray(image), seal)
     except (cv2.error, ValueError):
         return seal
-    if parts is None:
+    if cuts is None:
         return seal
-    strip, inner = parts
-    crops = [strip] + ([inner] if inner.size and (inner < 128).any() else [])
+    inner = cuts.inner
     try:
-        read = _recognize(engine, crops)
+        ring_text, ring_conf = _ring_reading(engine, cuts)
+        read = _recognize(engine, [inner]) if inner.size and (inner < 128).any() else []
     except Exception:  # a recogniser failure costs the seal's text, not the page
         return seal
-    ring_text, ring_conf = read[0]
-    ring_text = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9（）()]", "", ring_text)
     inner_text = None
-    if len(read) > 1 and read[1][1] >= 0.6:
-        inner_text = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", read[1][0]) or None
+    if read and read[0][1] >= 0.6:
+        inner_text = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", read[0][0]) or None
     if len(ring_text) < 2:
         return seal.model_copy(update={"inner_text": inner_text}) if inner_text else seal
     return seal.model_copy(update={"text": ring_text, "text_confidence": round(float(ring_conf), 3),
