@@ -168,6 +168,8 @@ def _seal_dict(s: Seal) -> dict[str, Any]:
         d["text_confidence"] = _r(s.text_confidence)
     if s.inner_text:
         d["inner_text"] = s.inner_text
+    if s.code:
+        d["code"] = s.code
     return d
 
 

@@ -741,13 +741,14 @@ def ring_cuts(image: np.ndarray, seal: Seal, n_starts: int = 2) -> RingCuts | No
     core = _core_rows(share)
     prof = np.zeros(sw, bool)
     if core is not None:
-        # Ring characters: ink in the core's outer and inner thirds (each smoothed by a
-        # quarter of a character); a seal code's small digits stand near the rim, the
-        # inner text's corners lie lower.
+        # Ring characters: ink in each third of the core (each smoothed by a quarter of a
+        # character); a seal code's digits stand near the rim, the inner text's corners
+        # lie lower: neither crosses the whole core.
         c0, c1 = core
         third = max(1, (c1 - c0 + 1) // 3)
         wide = cv2.dilate(smooth.astype(np.uint8), np.ones((1, max(3, sh // 4)), np.uint8)) > 0
-        prof = wide[c0:c0 + third].any(axis=0) & wide[c1 + 1 - third:c1 + 1].any(axis=0)
+        prof = (wide[c0:c0 + third].any(axis=0) & wide[c0 + third:c1 + 1 - third].any(axis=0)
+                & wide[c1 + 1 - third:c1 + 1].any(axis=0))
     if prof.mean() < 0.25:  # too faint or thin for that: any ink of the band
         prof = smooth[radii <= RIM_FREE].any(axis=0)
     bridge = max(3, int(0.35 * sh))
@@ -767,7 +768,10 @@ def ring_cuts(image: np.ndarray, seal: Seal, n_starts: int = 2) -> RingCuts | No
         names.append(rolled[:, c0:c1])
         if i == 0:
             # The widest gap's arc, read the other way up (a code's digits stand on the rim).
-            arc = np.concatenate([rolled[:, c1:], rolled[:, :c0]], axis=1)
+            # From inside the name's ends: its profile is widened by the smoothing, and a
+            # code's first and last digits sit close to the name.
+            e = max(2, sh // 2)
+            arc = np.concatenate([rolled[:, max(c0, c1 - m - e):], rolled[:, :min(c1, c0 + m + e)]], axis=1)
             outer = arc[: int(0.7 * sh)]
             if arc.shape[1] >= sh and (outer < 128).any():
                 code = cv2.rotate(outer, cv2.ROTATE_180)
@@ -841,16 +845,34 @@ def read_seal_text(image: np.ndarray, seal: Seal, engine: object) -> Seal:
     inner = cuts.inner
     try:
         ring_text, ring_conf = _ring_reading(engine, cuts)
-        read = _recognize(engine, [inner]) if inner.size and (inner < 128).any() else []
+        crops = [inner] if inner.size and (inner < 128).any() else []
+        read = _recognize(engine, crops + ([cuts.code] if cuts.code is not None else []))
     except Exception:  # a recogniser failure costs the seal's text, not the page
         return seal
     inner_text = None
-    if read and read[0][1] >= 0.6:
+    if crops and read[0][1] >= 0.6:
         inner_text = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", read[0][0]) or None
+    code_read = read[len(crops)][0] if cuts.code is not None else ""
+    ring_text, code = split_seal_code(ring_text)
+    found = re.search(SEAL_CODE_RX, re.sub(r"\s", "", code_read))
+    if found:  # the bottom arc read the other way up is where a code stands
+        code = found.group(0)
+    update = {"inner_text": inner_text, "code": code}
     if len(ring_text) < 2:
-        return seal.model_copy(update={"inner_text": inner_text}) if inner_text else seal
-    return seal.model_copy(update={"text": ring_text, "text_confidence": round(float(ring_conf), 3),
-                                   "inner_text": inner_text})
+        return seal.model_copy(update=update) if inner_text or code else seal
+    return seal.model_copy(update={"text": ring_text, "text_confidence": round(float(ring_conf), 3), **update})
+
+
+SEAL_CODE_RX = r"\d{10,}"  # a seal code: 13 digits (公安 filing number), read with a digit or two lost
+
+
+def split_seal_code(ring_text: str) -> tuple[str, str | None]:
+    """The ring's organisation text without a run of 10 or more digits (a seal code read
+    along with the name), and that run."""
+    found = re.search(SEAL_CODE_RX, ring_text)
+    if not found:
+        return ring_text, None
+    return (ring_text[:found.start()] + ring_text[found.end():]), found.group(0)
 
 
 def suppress_seal_ink(image: np.ndarray, seals: list[Seal]) -> np.ndarray:

@@ -232,6 +232,7 @@ class Seal(BaseModel):
     confidence: float = Field(ge=0, le=1)
     text_confidence: float | None = None  # the recogniser's score of `text`
     inner_text: str | None = None  # horizontal text inside: 人事专用章, a number
+    code: str | None = None  # the seal's code (13 digits on many seals) along the bottom of the ring
 
 
 class Classification(BaseModel):

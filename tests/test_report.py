@@ -228,6 +228,7 @@ def report(tmp_path: Path) -> Report:
                         shape="round",
                         color="red",
                         confidence=0.8,
+                        code="3211811003407",
                     )
                 ],
             ),
@@ -356,6 +357,7 @@ def test_report_json_matches_schema(out) -> None:
     assert "confidence" not in age  # unknown -> absent, the schema wants a number
     seal = a3["documents"][1]["seals"][0]
     assert seal["shape"] == "round" and seal["color"] == "red"
+    assert seal["code"] == "3211811003407"  # the seal's code: an addition the schema allows
     assert data["findings"][0]["code"] == "DUPLICATE_ID_IN_BATCH"
     assert data["skipped"] == [{"path": "notes.txt", "reason": "not an applicant folder"}]
     # Internal data is never dumped whole.
