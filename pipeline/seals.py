@@ -660,23 +660,52 @@ def _core_rows(share: np.ndarray) -> tuple[int, int] | None:
     return best
 
 
+OVAL_TURN_MIN = 5.0  # degrees: an oval turned less is read along its box's ellipse
+
+
+def _oval_outline(ink: np.ndarray, cx: float, cy: float, a: float,
+                  b: float) -> tuple[float, float, float, float, float]:
+    """A turned oval seal's outline (centre, half-axes, angle in degrees within 45 of
+    level) fitted to the hull of its largest ink blob; the box's own ellipse for a level
+    oval or where the fit disagrees with the box (a rim cut by the edge, ink of the page
+    joined to it)."""
+    blobs, _ = cv2.findContours((ink < 128).astype(np.uint8) * 255, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not blobs:
+        return cx, cy, a, b, 0.0
+    hull = cv2.convexHull(max(blobs, key=cv2.contourArea))
+    if len(hull) < 5:
+        return cx, cy, a, b, 0.0
+    (fx, fy), (fw, fh), ang = cv2.fitEllipse(hull)
+    fa, fb = fw / 2, fh / 2
+    if ang > 45:  # the long axis level: turn the frame by a quarter
+        ang, fa, fb = ang - 90, fb, fa
+    if ang > 45:
+        ang, fa, fb = ang - 90, fb, fa
+    # A level oval keeps its box's ellipse: the fit moves it by a pixel or two for nothing.
+    ok = (abs(ang) >= OVAL_TURN_MIN and math.hypot(fx - cx, fy - cy) < 0.1 * min(a, b) and 0.85 < max(fa, fb) / max(a, b) < 1.08
+          and 0.85 < min(fa, fb) / min(a, b) < 1.15)
+    return (fx, fy, fa, fb, ang) if ok else (cx, cy, a, b, 0.0)
+
+
 def _ring_strip(ink: np.ndarray, cx: float, cy: float, a: float, b: float, radii: np.ndarray,
-                width: int) -> np.ndarray:
+                width: int, angle: float = 0.0) -> np.ndarray:
     """The whole ring unwrapped from the top, clockwise, one row per radius (outer first).
 
     A radius r is a curve at (1 - r) x the shorter half-axis inside the outline, along its
     normal: an oval seal's text keeps its height all round (a plain scaling of the ellipse
     squeezes it at the ends of the long axis). Columns are spaced evenly along the middle
-    of the band, so characters keep their width on an oval too."""
+    of the band, so characters keep their width on an oval too. `angle` (degrees) turns
+    the outline's axes clockwise, as OpenCV's ellipses do."""
     depth = (1.0 - radii) * min(a, b)
+    cr, sr = math.cos(math.radians(angle)), math.sin(math.radians(angle))
 
     def points(t: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         st, ct = np.sin(t), np.cos(t)
         nx, ny = b * st, -a * ct  # outward normal of (a sin t, -b cos t)
         nn = np.maximum(np.hypot(nx, ny), 1e-9)
-        px = cx + a * st[None, :] - d[:, None] * (nx / nn)[None, :]
-        py = cy - b * ct[None, :] - d[:, None] * (ny / nn)[None, :]
-        return px, py
+        u = a * st[None, :] - d[:, None] * (nx / nn)[None, :]
+        v = -b * ct[None, :] - d[:, None] * (ny / nn)[None, :]
+        return cx + u * cr - v * sr, cy + u * sr + v * cr
 
     fine = np.linspace(0, 2 * math.pi, 4 * width + 1)
     mx_, my_ = points(fine, np.array([float(depth.mean())]))
@@ -720,6 +749,9 @@ def ring_cuts(image: np.ndarray, seal: Seal, n_starts: int = 2) -> RingCuts | No
     cx1, cy1 = min(w, int(math.ceil(x1 + pad))), min(h, int(math.ceil(y1 + pad)))
     ink = seal_ink_image(np.asarray(image)[cy0:cy1, cx0:cx1], seal.color)
     cx, cy = (x0 + x1) / 2 - cx0, (y0 + y1) / 2 - cy0
+    angle = 0.0
+    if seal.shape == "oval":  # the box hides a turned oval's axes: fit its outline
+        cx, cy, a, b, angle = _oval_outline(ink, cx, cy, a, b)
     r0, r1 = SEAL_TEXT_BAND
     R = min(a, b)
     sh = max(32, int(R * (r1 - r0)))
@@ -727,7 +759,7 @@ def ring_cuts(image: np.ndarray, seal: Seal, n_starts: int = 2) -> RingCuts | No
     # Columns as wide as rows are high at the band's middle.
     mid_len = 2 * math.pi * math.sqrt((a * a + b * b) / 2) - 2 * math.pi * (1 - (r0 + r1) / 2) * R
     sw = max(64, int(mid_len * sh / (R * (r1 - r0))))
-    strip = _ring_strip(ink, cx, cy, a, b, radii, sw)
+    strip = _ring_strip(ink, cx, cy, a, b, radii, sw, angle)
     dark = strip < 128
     k = max(3, sh // 8)
     # Each row's ink smoothed along the ring by a stroke's gap (a character's strokes

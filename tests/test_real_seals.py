@@ -140,3 +140,32 @@ def test_seal_code_is_read_off_the_bottom_arc(name: str, engine: Any) -> None:
     row = bench.closeup_case(item, bench.load_rgb(DATA / name), engine)
     assert row["code_read"] == item["code"], row
     assert not any(ch.isdigit() for ch in row["read"] or ""), row["read"]
+
+
+def _turned(image: Any, degrees: float) -> Any:
+    """The close-up on a canvas twice its size (its own paper repeated), turned about its centre."""
+    import cv2
+
+    h, w = image.shape[:2]
+    p = max(h, w) // 2
+    big = cv2.copyMakeBorder(image, p, p, p, p, cv2.BORDER_REPLICATE)
+    m = cv2.getRotationMatrix2D((big.shape[1] / 2, big.shape[0] / 2), degrees, 1.0)
+    return cv2.warpAffine(big, m, (big.shape[1], big.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+
+
+@pytest.mark.parametrize(("name", "degrees"), [("shenzhen_baiyun_travel_invoice_oval.jpg", -25),
+                                               ("shenzhen_laoqi_invoice_oval.jpg", 20)])
+def test_turned_oval_is_read_along_its_own_axes(name: str, degrees: float, engine: Any) -> None:
+    """An oval stamped at a slant: its box is no longer its outline, so the ring is unwrapped
+    along the ellipse fitted to the oval's ink (read along the box's ellipse, the name lost
+    its first character: 圳市白云航空旅游有限公司, 市宝安区老七卤慰)."""
+    from pipeline.seals import detect_seals, read_seal_text
+
+    bench = _bench()
+    item = next(it for it in bench.load_manifest(DATA) if it["file"] == name)
+    image = _turned(bench.load_rgb(DATA / name), degrees)
+    seals = [s for s in detect_seals(image) if s.shape == "oval"]
+    assert len(seals) == 1
+    read = bench.norm_name(read_seal_text(image, seals[0], engine).text)
+    truth = bench.norm_name(item["text"])
+    assert read[:3] == truth[:3] and bench.name_score(read, truth)[1] >= 0.75, read
