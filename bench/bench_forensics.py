@@ -333,7 +333,7 @@ def time_checks(root: Path, out: Path, profile: str, batch_date: date, ocr: str,
     from pipeline.ingest import ingest
     from pipeline.profile import load_profile
     from pipeline.runner import RunOptions, applicant_context, process_files
-    from pipeline.storage.sync import default_work_dir
+    from pipeline.settings import default_work_dir
     from validators import BATCH_VALIDATORS, VALIDATORS, _load
 
     work = Path(default_work_dir(str(out)))

@@ -214,7 +214,8 @@ def _process_batch(source: str, out: str, profile: str, batch_date: str | None, 
     from pipeline.ingest import ingest
     from pipeline.report import write_reports
     from pipeline.runner import RunOptions, finish_report, prepare_applicants
-    from pipeline.storage.sync import default_work_dir, is_remote, merge_refusals
+    from pipeline.settings import default_work_dir
+    from pipeline.storage.sync import is_remote, merge_refusals
 
     t0 = time.perf_counter()
     work = Path(work_dir) if work_dir else default_work_dir(out)
@@ -291,7 +292,8 @@ def run_flow(source: str, out: str, profile: str = "generic", batch_date: date |
     from prefect.settings import PREFECT_API_URL
 
     from flows.runners import dask_needs_server, make_task_runner, shared_api, start_api
-    from pipeline.storage.sync import default_work_dir, is_remote
+    from pipeline.settings import default_work_dir
+    from pipeline.storage.sync import is_remote
 
     if dask_needs_server(dask_address) and not PREFECT_API_URL.value():
         raise RuntimeError(f"workers of the Dask cluster at {dask_address} cannot reach this process's "

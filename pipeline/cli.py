@@ -91,7 +91,8 @@ def run_batch(source: str, out: Path | str, profile: str = "generic", batch_date
     """The whole pipeline on one batch (folder, .zip or s3:// prefix, into a folder or an
     s3:// prefix); returns the path of report.json (for an s3:// output, its local copy,
     uploaded last). Through the Prefect flow unless `use_prefect` is False."""
-    from pipeline.storage.sync import default_work_dir, is_remote
+    from pipeline.settings import default_work_dir
+    from pipeline.storage.sync import is_remote
 
     out = str(out)
     work = Path(work_dir) if work_dir else default_work_dir(out)
