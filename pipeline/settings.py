@@ -142,7 +142,7 @@ class RunOptions(BaseModel):
     out: str  # folder or s3:// prefix
     profile: str = "generic"
     # The day date rules are judged at: today, at the moment the options are built.
-    batch_date: date = Field(default_factory=date.today)
+    batch_date: date = Field(default_factory=lambda: date.today())
     workers: int = 1
     ocr: str = "rapidocr"
     dpi: int = 200
