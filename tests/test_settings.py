@@ -186,3 +186,22 @@ def test_real_cli_run_honours_its_options(clean_env: pytest.MonkeyPatch, tmp_pat
     assert (report["batch_date"], report["profile"]) == ("2024-12-01", "gd-supervisor")
     assert report["stats"]["applicants"] == 1
     assert (out / ".work" / "cache").is_dir()  # the default work dir, <out>/.work
+
+
+def test_deployment_builds_the_run_options_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The deployment's parameters stay what operators type (`-p source=…`); the flow
+    builds the frozen options from them, dated the day the run starts."""
+    import flows.deploy
+
+    seen: list[RunOptions] = []
+    monkeypatch.setattr(flows.deploy, "run_flow", lambda opts: seen.append(opts) or "done")
+    out = str(tmp_path / "out")
+    assert flows.deploy.intake_flow.fn(source="s3://in/2026-06/", out=out, profile="gd-supervisor") == "done"
+    (opts,) = seen
+    assert (opts.source, opts.out, opts.profile, opts.workers, opts.batch_date) == (
+        "s3://in/2026-06/", out, "gd-supervisor", 2, date.today())
+    assert opts.use_prefect and not opts.show_progress and opts.work_dir == tmp_path / "out" / ".work"
+    flows.deploy.intake_flow.fn(source="s", out=out, batch_date="2024-12-01", work_dir=str(tmp_path / "w"),
+                                task_runner="processes")
+    assert (seen[1].batch_date, seen[1].work_dir, seen[1].task_runner) == (date(2024, 12, 1), tmp_path / "w",
+                                                                            "processes")
