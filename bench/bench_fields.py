@@ -43,6 +43,7 @@ from pipeline.samples.score import (
     score_fields,
     score_findings,
 )
+from pipeline.settings import RunOptions
 
 FIELD_LABELS = {"name": "name", "id_number": "ID number", "birth_date": "birth date", "gender": "gender"}
 
@@ -135,8 +136,9 @@ def main() -> int:
 
     t0 = time.perf_counter()
     batch_date = date.fromisoformat(truth.get("batch_date", "2026-06-30"))
-    report_path = run_batch(str(root / "batch"), out, args.profile, batch_date, args.workers, args.ocr,
-                            show_progress=False)
+    report_path = run_batch(RunOptions(source=str(root / "batch"), out=str(out), profile=args.profile,
+                                       batch_date=batch_date, workers=args.workers, ocr=args.ocr,
+                                       show_progress=False))
     wall = time.perf_counter() - t0
     report = json.loads(report_path.read_text(encoding="utf-8"))
     st = report["stats"]

@@ -17,13 +17,13 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import flows  # noqa: F401  (Prefect's environment defaults, before prefect is imported)
 from flows.batch import run_flow
 from flows.progress import Reporter, Stage, use_reporter
 from pipeline.samples.generator import generate_batch
+from pipeline.settings import RunOptions
 
 
 class TimingReporter(Reporter):
@@ -84,8 +84,8 @@ def timed_run(batch: Path, out: Path, work: Path, truth: dict, profile: str, wor
     rep = TimingReporter()
     t0 = time.perf_counter()
     with use_reporter(rep):
-        run_flow(str(batch), str(out), profile, date.fromisoformat(truth["batch_date"]), workers,
-                 work_dir=work, task_runner=runner)
+        run_flow(RunOptions(source=str(batch), out=str(out), profile=profile, batch_date=truth["batch_date"],
+                            workers=workers, work_dir=work, task_runner=runner, show_progress=False))
     wall = time.perf_counter() - t0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return wall, rep.seconds, report

@@ -44,6 +44,7 @@ from PIL import Image
 from pipeline.cli import run_batch
 from pipeline.samples.defects import inject
 from pipeline.samples.generator import plan_batch, render_batch
+from pipeline.settings import RunOptions
 from validators.common import clean_org, distance
 
 # Where the seal's truth position maps onto the pipeline's upright page by relative
@@ -332,13 +333,14 @@ def time_checks(root: Path, out: Path, profile: str, batch_date: date, ocr: str,
     from pipeline import seals as seal_mod
     from pipeline.ingest import ingest
     from pipeline.profile import load_profile
-    from pipeline.runner import RunOptions, applicant_context, process_files
-    from pipeline.storage.sync import default_work_dir
+    from pipeline.runner import applicant_context, process_files
+    from pipeline.settings import default_work_dir
     from validators import BATCH_VALIDATORS, VALIDATORS, _load
 
     work = Path(default_work_dir(str(out)))
     batch = ingest(root / "batch", work)
-    opts = RunOptions(profile=profile, batch_date=batch_date, ocr=ocr, work_dir=work)
+    opts = RunOptions(source=str(root / "batch"), out=str(out), profile=profile, batch_date=batch_date, ocr=ocr,
+                      work_dir=work)
     results = process_files(batch, opts)  # cache hits: nothing is read again
     pages = [p for r in results.values() for p in r.pages]
     prof = load_profile(profile)
@@ -425,8 +427,9 @@ def main() -> int:
         shutil.rmtree(out)
     batch_date = date.fromisoformat(truth.get("batch_date", "2026-06-30"))
     t0 = time.perf_counter()
-    report_path = run_batch(str(root / "batch"), out, args.profile, batch_date, args.workers, args.ocr,
-                            show_progress=False)
+    report_path = run_batch(RunOptions(source=str(root / "batch"), out=str(out), profile=args.profile,
+                                       batch_date=batch_date, workers=args.workers, ocr=args.ocr,
+                                       show_progress=False))
     wall = time.perf_counter() - t0
     report = json.loads(Path(report_path).read_text(encoding="utf-8"))
     st = report["stats"]

@@ -33,6 +33,7 @@ from pipeline import timing
 from pipeline.cli import run_batch
 from pipeline.samples.generator import generate_batch
 from pipeline.samples.score import score_types
+from pipeline.settings import RunOptions
 
 
 def _peak_rss_mib() -> tuple[float, float]:
@@ -174,12 +175,13 @@ def run_profiled(root: Path, out: Path, args: argparse.Namespace, batch_date: da
     profile and returns (report.json, cold wall seconds)."""
     from pipeline.ingest import ingest
 
+    opts = RunOptions(source=str(root / "batch"), out=str(out), profile=args.profile, batch_date=batch_date,
+                      workers=args.workers, ocr=args.ocr, dpi=args.dpi, show_progress=False)
     timing.enable()
     timing.reset()
     with TreeRss() as rss:
         t0 = time.perf_counter()
-        report_path = run_batch(str(root / "batch"), out, args.profile, batch_date, args.workers,
-                                args.ocr, dpi=args.dpi, show_progress=False)
+        report_path = run_batch(opts)
         cold = time.perf_counter() - t0
     cold_stages = timing.snapshot()
     report = json.loads(report_path.read_text(encoding="utf-8"))
@@ -192,8 +194,7 @@ def run_profiled(root: Path, out: Path, args: argparse.Namespace, batch_date: da
     timing.reset()
     with TreeRss() as warm_rss:
         t0 = time.perf_counter()
-        run_batch(str(root / "batch"), out, args.profile, batch_date, args.workers, args.ocr,
-                  dpi=args.dpi, show_progress=False)
+        run_batch(opts)
         warm = time.perf_counter() - t0
     warm_stages = timing.snapshot()
     timing.enable(False)
@@ -243,8 +244,9 @@ def main() -> int:
         report_path, wall = run_profiled(root, out, args, batch_date)
     else:
         t0 = time.perf_counter()
-        report_path = run_batch(str(root / "batch"), out, args.profile, batch_date, args.workers,
-                                args.ocr, dpi=args.dpi, show_progress=False)
+        report_path = run_batch(RunOptions(source=str(root / "batch"), out=str(out), profile=args.profile,
+                                           batch_date=batch_date, workers=args.workers, ocr=args.ocr,
+                                           dpi=args.dpi, show_progress=False))
         wall = time.perf_counter() - t0
     report = json.loads(report_path.read_text(encoding="utf-8"))
     st = report["stats"]

@@ -35,7 +35,6 @@ import shutil
 import sys
 import time
 from collections import Counter
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +114,7 @@ def collect(profile: str, seed: int, args: argparse.Namespace) -> list[dict[str,
     from pipeline.cli import run_batch
     from pipeline.samples.generator import generate_batch
     from pipeline.samples.score import decision_outcomes
+    from pipeline.settings import RunOptions
 
     root = Path(args.dir) / f"{profile}-{seed}"
     params = {"applicants": args.applicants, "defect_rate": args.defect_rate, "variety": True,
@@ -128,9 +128,9 @@ def collect(profile: str, seed: int, args: argparse.Namespace) -> list[dict[str,
         stamp.write_text(json.dumps(params))
     truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
     os.environ["CERTRIAGE_CALIBRATION"] = "off"
-    report_path = run_batch(str(root / "batch"), root / "out", profile,
-                            date.fromisoformat(truth.get("batch_date", "2026-06-30")), args.workers, args.ocr,
-                            show_progress=False)
+    report_path = run_batch(RunOptions(source=str(root / "batch"), out=str(root / "out"), profile=profile,
+                                       batch_date=truth.get("batch_date", "2026-06-30"), workers=args.workers,
+                                       ocr=args.ocr, show_progress=False))
     report = json.loads(Path(report_path).read_text(encoding="utf-8"))
     return [{"batch": f"{profile}-{seed}", "key": k, "decision": d, "raw": c, "right": r}
             for k, d, c, r in decision_outcomes(report, truth)]

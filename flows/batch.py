@@ -18,11 +18,12 @@ would only repeat.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import flows  # noqa: F401  (Prefect's environment defaults, before prefect is i
 from flows.progress import reporter
 from pipeline import timing
 from pipeline.messages import mask_ids_in
+from pipeline.settings import RunOptions
 from pipeline.storage import TransientStorageError
 from pipeline.storage.base import ObjectInfo, StorageError
 from pipeline.types import ApplicantResult, BatchFile, FileResult, Finding, Report
@@ -109,8 +111,9 @@ def push_object_task(url: str, staging: Path, key: str) -> str:
 
 
 @task(name="read-file", task_run_name=_file_run_name, **_RETRY)
-def read_file(f: BatchFile, work_dir: Path, ocr: str, dpi: int) -> FileResult:
-    """One file through `process_file` (cached by content)."""
+def read_file(f: BatchFile, opts: RunOptions) -> FileResult:
+    """One file through `process_file` (cached by content), with the run's OCR engine and
+    resolution."""
     from pipeline.runner import process_file
 
     if not os.path.isfile(f.path):
@@ -120,7 +123,7 @@ def read_file(f: BatchFile, work_dir: Path, ocr: str, dpi: int) -> FileResult:
 
         raise StorageError(f"{_masked(f.rel_path)} is not reachable on {socket.gethostname()}: "
                            "every worker needs the work dir at the same path (shared file system)")
-    return process_file(f, work_dir, ocr, dpi)
+    return process_file(f, opts.work_dir, opts.ocr, opts.dpi)
 
 
 @task(name="assess-applicant", task_run_name=_applicant_run_name, **_RETRY)
@@ -186,11 +189,10 @@ def publish(staging: Path, out: str) -> None:
 
 
 @flow(name="certriage-batch", persist_result=False, log_prints=False)
-def batch_flow(source: str, out: str, profile: str = "generic", batch_date: str | None = None,
-               workers: int = 1, ocr: str = "rapidocr", dpi: int = 200,
-               work_dir: str | None = None) -> Any:
+def batch_flow(opts: RunOptions) -> Any:
     """Process one batch (folder, .zip or s3:// prefix) into a report (folder or s3://
-    prefix). Returns where report.json was written.
+    prefix), with the run's options as built by the CLI or the deployment. Returns where
+    report.json was written.
 
     A batch that cannot be processed as a whole (missing, not a folder/zip, storage
     refusing access) ends the run Failed with that one-line reason, without a traceback
@@ -200,7 +202,7 @@ def batch_flow(source: str, out: str, profile: str = "generic", batch_date: str 
     from pipeline.ingest import BatchError
 
     try:
-        return _process_batch(source, out, profile, batch_date, workers, ocr, dpi, work_dir)
+        return _process_batch(opts)
     except BatchError as exc:
         return Failed(message=str(exc), data=exc)
     except StorageError as exc:
@@ -209,24 +211,21 @@ def batch_flow(source: str, out: str, profile: str = "generic", batch_date: str 
         return Failed(message=str(exc), data=exc)
 
 
-def _process_batch(source: str, out: str, profile: str, batch_date: str | None, workers: int,
-                   ocr: str, dpi: int, work_dir: str | None) -> str:
+def _process_batch(opts: RunOptions) -> str:
     from pipeline.ingest import ingest
     from pipeline.report import write_reports
-    from pipeline.runner import RunOptions, finish_report, prepare_applicants
-    from pipeline.storage.sync import default_work_dir, is_remote, merge_refusals
+    from pipeline.runner import finish_report, prepare_applicants
+    from pipeline.storage.sync import is_remote, merge_refusals
 
     t0 = time.perf_counter()
-    work = Path(work_dir) if work_dir else default_work_dir(out)
-    opts = RunOptions(profile=profile, batch_date=date.fromisoformat(batch_date) if batch_date else date.today(),
-                      workers=workers, ocr=ocr, dpi=dpi, work_dir=work)
+    work, out = opts.work_dir, opts.out
 
-    local_source, skipped, findings = fetch_batch(source, work)
+    local_source, skipped, findings = fetch_batch(opts.source, work)
     with timing.stage("ingest"):
         batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
 
     files = [f for a in batch.applicants for f in a.files]
-    futures = read_file.map(files, unmapped(work), unmapped(ocr), unmapped(dpi))
+    futures = read_file.map(files, unmapped(opts))
     results = {r.file.rel_path: r for r in _gather(futures, "reading files")}
 
     work_items, batch_findings = prepare_applicants(batch, results, opts)
@@ -250,7 +249,7 @@ def _process_batch(source: str, out: str, profile: str, batch_date: str | None, 
 # ---------------------------------------------------------------- entry point
 
 
-def _read_while(start: Any, source: Path, work_dir: Path, ocr: str, dpi: int) -> int:
+def _read_while(start: Any, opts: RunOptions) -> int:
     """Call `start` (the ephemeral API's start, 5-17 s) while a thread reads the batch's
     first files through `process_file`, whose content cache the flow's tasks then hit:
     a small batch no longer waits for Prefect before its first page (issue 14). The
@@ -264,11 +263,11 @@ def _read_while(start: Any, source: Path, work_dir: Path, ocr: str, dpi: int) ->
 
     def read() -> None:
         try:
-            batch = ingest(source, work_dir / "batch")
+            batch = ingest(Path(opts.source), opts.work_dir / "batch")
             for f in (f for a in batch.applicants for f in a.files):
                 if stop.is_set():
                     return
-                process_file(f, work_dir, ocr, dpi)
+                process_file(f, opts.work_dir, opts.ocr, opts.dpi)
                 done[0] += 1
         except Exception as exc:  # noqa: BLE001 - the flow reads (and reports) it again
             log.debug("reading ahead of Prefect's start stopped: %s", exc)
@@ -284,30 +283,29 @@ def _read_while(start: Any, source: Path, work_dir: Path, ocr: str, dpi: int) ->
     return done[0]
 
 
-def run_flow(source: str, out: str, profile: str = "generic", batch_date: date | None = None,
-             workers: int = 1, ocr: str = "rapidocr", dpi: int = 200, work_dir: Path | None = None,
-             task_runner: str = "threads", dask_address: str | None = None) -> str:
-    """`batch_flow` on the chosen task runner; what `certriage run` calls."""
+def run_flow(opts: RunOptions) -> str:
+    """`batch_flow` on the run's task runner, with a progress display on a terminal
+    (`opts.show_progress`); what `certriage run` calls."""
     from prefect.settings import PREFECT_API_URL
 
+    from flows.progress import RichReporter, use_reporter
     from flows.runners import dask_needs_server, make_task_runner, shared_api, start_api
-    from pipeline.storage.sync import default_work_dir, is_remote
+    from pipeline.storage.sync import is_remote
 
-    if dask_needs_server(dask_address) and not PREFECT_API_URL.value():
-        raise RuntimeError(f"workers of the Dask cluster at {dask_address} cannot reach this process's "
+    if dask_needs_server(opts.dask_address) and not PREFECT_API_URL.value():
+        raise RuntimeError(f"workers of the Dask cluster at {opts.dask_address} cannot reach this process's "
                            "ephemeral Prefect API: start a Prefect server and set PREFECT_API_URL (README)")
-    runner = make_task_runner(task_runner, workers, dask_address)
-    ahead = (task_runner == "threads" and not dask_address and not PREFECT_API_URL.value()
-             and not is_remote(str(source)) and Path(source).is_dir())
-    with reporter().stage("starting Prefect", 1) as bar, timing.stage("Prefect start"):
-        if ahead:
-            _read_while(start_api, Path(source), Path(work_dir) if work_dir else default_work_dir(out), ocr, dpi)
-        else:
-            start_api()
-        bar.advance()
-    with shared_api(needed=task_runner != "threads"):
-        return batch_flow.with_options(task_runner=runner)(
-            source=str(source), out=str(out), profile=profile,
-            batch_date=batch_date.isoformat() if batch_date else None,
-            workers=workers, ocr=ocr, dpi=dpi, work_dir=str(work_dir) if work_dir else None,
-        )
+    runner = make_task_runner(opts.task_runner, opts.workers, opts.dask_address)
+    ahead = (opts.task_runner == "threads" and not opts.dask_address and not PREFECT_API_URL.value()
+             and not is_remote(opts.source) and Path(opts.source).is_dir())
+    with contextlib.ExitStack() as shown:
+        if opts.show_progress and sys.stderr.isatty():  # else the reporter in use (a bench's, or none)
+            shown.enter_context(use_reporter(shown.enter_context(RichReporter())))
+        with reporter().stage("starting Prefect", 1) as bar, timing.stage("Prefect start"):
+            if ahead:
+                _read_while(start_api, opts)
+            else:
+                start_api()
+            bar.advance()
+        with shared_api(needed=opts.task_runner != "threads"):
+            return batch_flow.with_options(task_runner=runner)(opts=opts)

@@ -17,11 +17,11 @@ content cache only new or changed files are read.
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from typing import Any
 
 import flows  # noqa: F401  (Prefect's environment defaults, before prefect is imported)
 from flows.batch import run_flow
+from pipeline.settings import RunOptions
 
 from prefect import flow  # isort: skip
 
@@ -31,11 +31,14 @@ def intake_flow(source: str, out: str, profile: str = "generic", batch_date: str
                 workers: int = 2, ocr: str = "rapidocr", dpi: int = 200, work_dir: str | None = None,
                 task_runner: str = "threads", dask_address: str | None = None) -> str:
     """One batch prefix through `certriage-batch` on the chosen task runner (a flow's task
-    runner is fixed when it starts, so the batch flow runs as a subflow)."""
-    from pathlib import Path
-
-    return run_flow(source, out, profile, date.fromisoformat(batch_date) if batch_date else None,
-                    workers, ocr, dpi, Path(work_dir) if work_dir else None, task_runner, dask_address)
+    runner is fixed when it starts, so the batch flow runs as a subflow). The parameters
+    are what operators give a run (``-p source=…``); the run's options are built from them
+    once, here (a missing batch date is the day the run starts)."""
+    given = {"source": source, "out": out, "profile": profile, "batch_date": batch_date, "workers": workers,
+             "ocr": ocr, "dpi": dpi, "work_dir": work_dir, "task_runner": task_runner,
+             "dask_address": dask_address}
+    opts = RunOptions(**{k: v for k, v in given.items() if v is not None}, use_prefect=True, show_progress=False)
+    return run_flow(opts)
 
 
 def main(argv: list[str] | None = None) -> Any:

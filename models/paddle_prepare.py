@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.settings import Settings
+
 DET_MODEL_NAME = "PP-OCRv4_mobile_det"
 REC_MODEL_NAME = "PP-OCRv4_mobile_rec"
 MODEL_FILES = ("inference.pdmodel", "inference.pdiparams")
@@ -35,11 +37,10 @@ class PaddleModelsUnavailable(RuntimeError):
 
 def default_models_dir() -> Path:
     """$CERTRIAGE_MODELS_DIR/paddle, else $XDG_DATA_HOME (~/.local/share)/certriage/paddle."""
-    root = os.environ.get("CERTRIAGE_MODELS_DIR")
-    if root:
-        return Path(root).expanduser() / "paddle"
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data).expanduser() / "certriage" / "paddle"
+    settings = Settings()
+    if settings.models_dir:
+        return settings.models_dir.expanduser() / "paddle"
+    return settings.data_home / "certriage" / "paddle"
 
 
 def source_model_dirs() -> dict[str, Path]:

@@ -33,16 +33,10 @@ from models.paddle_prepare import (
     default_models_dir,
     prepare_paddle_models,
 )
+from pipeline.settings import Settings
 from pipeline.types import BBox, OcrLine
 
 _import_lock = threading.Lock()
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 class PaddleOcrOptions(BaseModel):
@@ -54,7 +48,7 @@ class PaddleOcrOptions(BaseModel):
     text_score: float = Field(0.5, ge=0, le=1, description="drop lines recognised below this")
     box_thresh: float = Field(0.6, ge=0, le=1, description="detection box score threshold")
     threads: int = Field(
-        default_factory=lambda: _env_int("CERTRIAGE_OCR_THREADS", 0),
+        default_factory=lambda: Settings().ocr_threads,
         ge=0,
         description="Paddle CPU math threads; 0 = one per core (env CERTRIAGE_OCR_THREADS)",
     )

@@ -6,7 +6,6 @@ that rapidocr never takes its download path and nothing is written outside the w
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.ocr import as_rgb, make_line, second_look, sort_lines, warmup_image
 from pipeline import timing
+from pipeline.settings import Settings
 from pipeline.types import BBox, OcrLine
 
 INSTALL_HINT = "rapidocr is not installed: pip install 'rapidocr==3.10.*' onnxruntime"
@@ -24,13 +24,6 @@ _DET_MODEL = "PP-OCRv6_det_small.onnx"
 _REC_MODEL = "PP-OCRv6_rec_small.onnx"
 _CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 RESCUE_FLOOR = 0.3  # lines read at least this surely get a second look before text_score applies
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 class RapidOcrOptions(BaseModel):
@@ -48,7 +41,7 @@ class RapidOcrOptions(BaseModel):
     box_thresh: float = Field(0.5, ge=0, le=1, description="detection box score threshold")
     use_cls: bool = Field(True, description="flip upside-down single lines before recognition")
     threads: int = Field(
-        default_factory=lambda: _env_int("CERTRIAGE_OCR_THREADS", 0),
+        default_factory=lambda: Settings().ocr_threads,
         ge=0,
         description="onnxruntime intra-op threads; 0 = one per core (env CERTRIAGE_OCR_THREADS)",
     )

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pipeline.settings import Settings
 
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 KINDS = ("pass", "review", "reject")
@@ -39,7 +40,7 @@ def _load(path: str) -> dict[str, Any] | None:
 def active_table() -> dict[str, Any] | None:
     """The map in force: CERTRIAGE_CALIBRATION's file, none when it says `off`, else the
     packaged calibration.json (none when it is absent or unreadable)."""
-    where = os.environ.get("CERTRIAGE_CALIBRATION", "").strip()
+    where = Settings().calibration.strip()
     if where.lower() in ("off", "none", "raw", "0"):
         return None
     return _load(where or str(DEFAULT_PATH))

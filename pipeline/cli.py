@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
@@ -12,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.messages import mask_ids_in
+from pipeline.settings import RunOptions, Settings
 
 
 class MaskIdFilter(logging.Filter):
@@ -79,54 +79,37 @@ def _profile_or_generic(profile: str | None) -> str:
     return profile or "generic"
 
 
-def _prefect_default() -> bool:
-    """`certriage run` goes through the Prefect flow unless CERTRIAGE_NO_PREFECT=1."""
-    return os.environ.get("CERTRIAGE_NO_PREFECT", "").strip().lower() not in ("1", "true", "yes")
-
-
-def run_batch(source: str, out: Path | str, profile: str = "generic", batch_date: date | None = None,
-              workers: int = 1, ocr: str = "rapidocr", dpi: int = 200, work_dir: Path | None = None,
-              show_progress: bool = True, use_prefect: bool | None = None, task_runner: str = "threads",
-              dask_address: str | None = None) -> Path:
+def run_batch(opts: RunOptions) -> Path:
     """The whole pipeline on one batch (folder, .zip or s3:// prefix, into a folder or an
     s3:// prefix); returns the path of report.json (for an s3:// output, its local copy,
-    uploaded last). Through the Prefect flow unless `use_prefect` is False."""
-    from pipeline.storage.sync import default_work_dir, is_remote
+    uploaded last). Through the Prefect flow unless `opts.use_prefect` is False."""
+    from pipeline.storage.sync import is_remote
 
-    out = str(out)
-    work = Path(work_dir) if work_dir else default_work_dir(out)
-    local_json = (work / "outbox" if is_remote(out) else Path(out)) / "report.json"
-    tty = show_progress and sys.stderr.isatty()
-    if use_prefect is None:
-        use_prefect = _prefect_default()
-    if use_prefect:
+    local_json = (opts.work_dir / "outbox" if is_remote(opts.out) else Path(opts.out)) / "report.json"
+    if opts.use_prefect:
+        # The CLI is where a run starts: the one place in `pipeline` that calls `flows`.
         from flows.batch import run_flow
-        from flows.progress import Reporter, RichReporter, use_reporter
 
-        reporter = RichReporter() if tty else Reporter()
-        with reporter if isinstance(reporter, RichReporter) else contextlib.nullcontext(), use_reporter(reporter):
-            run_flow(str(source), out, profile, batch_date, workers, ocr, dpi, work, task_runner, dask_address)
+        run_flow(opts)
         return local_json
-    return _run_plain(str(source), out, work, profile, batch_date, workers, ocr, dpi, tty)
+    return _run_plain(opts)
 
 
-def _run_plain(source: str, out: str, work: Path, profile: str, batch_date: date | None, workers: int,
-               ocr: str, dpi: int, tty: bool) -> Path:
+def _run_plain(opts: RunOptions) -> Path:
     """The pipeline without Prefect (CERTRIAGE_NO_PREFECT=1 / --no-prefect)."""
     from pipeline import timing
     from pipeline.ingest import ingest
     from pipeline.report import write_reports
-    from pipeline.runner import RunOptions, build_report, process_files
+    from pipeline.runner import build_report, process_files
     from pipeline.storage.sync import is_remote, merge_refusals, pull_all, push_all
 
     t0 = time.perf_counter()
-    opts = RunOptions(profile=profile, batch_date=batch_date or date.today(), workers=workers,
-                      ocr=ocr, dpi=dpi, work_dir=work)
+    work, source, out = opts.work_dir, opts.source, opts.out
     local_source, skipped, findings = pull_all(source, work) if is_remote(source) else (source, [], [])
     with timing.stage("ingest"):
         batch = merge_refusals(ingest(local_source, work / "batch"), skipped, findings)
     n_files = sum(len(a.files) for a in batch.applicants)
-    if tty:
+    if opts.show_progress and sys.stderr.isatty():
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
@@ -140,6 +123,17 @@ def _run_plain(source: str, out: str, work: Path, profile: str, batch_date: date
     if is_remote(out):
         push_all(staging, out)
     return paths["json"]
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """`certriage run`'s options, built once from the command line. An option left out
+    keeps RunOptions' default: the batch date is today, the work dir <out>/.work, and the
+    Prefect flow runs unless CERTRIAGE_NO_PREFECT=1."""
+    given = {"source": args.batch, "out": args.out, "profile": _profile_or_generic(args.profile),
+             "batch_date": args.batch_date, "workers": args.workers, "ocr": args.ocr, "dpi": args.dpi,
+             "work_dir": args.work_dir, "task_runner": args.task_runner, "dask_address": args.dask_address,
+             "use_prefect": False if args.no_prefect else None}
+    return RunOptions(**{k: v for k, v in given.items() if v is not None})
 
 
 def _summary(report_json: Path, seconds: float | None = None) -> str:
@@ -173,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.storage import StorageError
     from pipeline.storage.sync import is_remote
 
-    if args.dask_address and not os.environ.get("PREFECT_API_URL"):
+    if args.dask_address and not Settings().prefect_api_url:
         from flows.runners import dask_needs_server
 
         if dask_needs_server(args.dask_address):
@@ -181,11 +175,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                   "Prefect API: start a Prefect server and set PREFECT_API_URL (see README)", file=sys.stderr)
             return 2
     t0 = time.perf_counter()
-    profile = _profile_or_generic(args.profile)
     try:
-        report = run_batch(args.batch, args.out, profile, args.batch_date, args.workers,
-                           args.ocr, args.dpi, args.work_dir, use_prefect=False if args.no_prefect else None,
-                           task_runner=args.task_runner, dask_address=args.dask_address)
+        report = run_batch(run_options(args))
     except (BatchError, StorageError) as exc:
         print(f"certriage: {exc}", file=sys.stderr)
         return 2
@@ -226,8 +217,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         # The sample's dates are drawn around the generator's own day: judge it then.
         batch_date = date.fromisoformat(json.loads(truth.read_text(encoding="utf-8"))["batch_date"])
-    print(f"running certriage on it (profile {args.profile}, batch date {batch_date or date.today()}) …", flush=True)
-    report = run_batch(str(batch_dir), out, args.profile, batch_date, args.workers, args.ocr)
+    opts = RunOptions(source=str(batch_dir), out=str(out), profile=args.profile, workers=args.workers,
+                      ocr=args.ocr, **({"batch_date": batch_date} if batch_date else {}))
+    print(f"running certriage on it (profile {args.profile}, batch date {opts.batch_date}) …", flush=True)
+    report = run_batch(opts)
     print(_summary(report))
     if shown:
         print("problems planted on purpose (示例中故意设置的问题):")

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from pydantic import BaseModel
 
 from models.ocr import normalize_text
 from pipeline import timing
@@ -39,6 +38,7 @@ from pipeline.decide import decide
 from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
 from pipeline.segment import LONG_IMAGE_ASPECT, segment_page, split_by_content
+from pipeline.settings import RunOptions
 from pipeline.sniff import extension_lies
 from pipeline.storage.local import atomic_write
 from pipeline.types import (
@@ -78,15 +78,6 @@ MULTI_PAGE_TYPES = {
     DocType.APPLICATION_LETTER,
     DocType.BUSINESS_LICENSE,
 }
-
-
-class RunOptions(BaseModel):
-    profile: str = "generic"
-    batch_date: date = date.today()
-    workers: int = 1
-    ocr: str = "rapidocr"
-    dpi: int = 200
-    work_dir: Path
 
 
 # ---------------------------------------------------------------- per file

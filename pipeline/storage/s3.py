@@ -1,7 +1,7 @@
 """S3 / MinIO store through the `minio` client.
 
-The endpoint and credentials come from the environment, never from the URL, and are
-never logged (the store's repr shows the bucket, prefix and endpoint host only):
+The endpoint and credentials come from the environment (`pipeline.settings.S3Settings`),
+never from the URL, and are never logged (the store's repr shows the bucket, prefix and endpoint host only):
 
 - ``CERTRIAGE_S3_ENDPOINT``   host[:port], e.g. ``minio.internal:9000`` (default
   ``s3.amazonaws.com``)
@@ -22,62 +22,20 @@ from __future__ import annotations
 import contextlib
 import io
 import mimetypes
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.settings import S3Settings, Settings
 from pipeline.storage.base import ObjectInfo, StorageError, TransientStorageError
 
 PART_SIZE = 16 * 1024 * 1024  # multipart part size; S3's minimum is 5 MiB
-ENV_PREFIX = "CERTRIAGE_S3_"
 # S3 error codes that mean "try again later" rather than "this request is wrong".
 TRANSIENT_CODES = {
     "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed",
     "OperationAborted", "Throttling", "ThrottlingException", "RequestLimitExceeded",
 }
 MISSING_CODES = {"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"}
-
-
-def _truthy(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
-
-
-@dataclass(frozen=True)
-class S3Settings:
-    """Connection settings read from ``CERTRIAGE_S3_*``; repr hides the secrets."""
-
-    endpoint: str = "s3.amazonaws.com"
-    access_key: str | None = None
-    secret_key: str | None = None
-    secure: bool = True
-    region: str | None = None
-    timeout: float = 60.0  # seconds per connect / read
-    retries: int = 2  # urllib3 connection retries inside one call (the flow retries more)
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> S3Settings:
-        env = dict(os.environ if env is None else env)
-
-        def get(name: str) -> str | None:
-            v = env.get(ENV_PREFIX + name)
-            return v if v not in (None, "") else None
-
-        return cls(
-            endpoint=get("ENDPOINT") or cls.endpoint,
-            access_key=get("ACCESS_KEY"),
-            secret_key=get("SECRET_KEY"),
-            secure=_truthy(get("SECURE"), True),
-            region=get("REGION"),
-            timeout=float(get("TIMEOUT") or cls.timeout),
-            retries=int(get("RETRIES") or cls.retries),
-        )
-
-    def __repr__(self) -> str:  # never the keys
-        return f"S3Settings(endpoint={self.endpoint!r}, secure={self.secure}, region={self.region!r})"
 
 
 def _minio() -> Any:
@@ -105,7 +63,9 @@ def make_client(settings: S3Settings) -> Any:
         retries=urllib3.Retry(total=settings.retries, backoff_factor=0.2,
                               status_forcelist=[500, 502, 503, 504]),
     )
-    return minio.Minio(endpoint, access_key=settings.access_key, secret_key=settings.secret_key,
+    access = settings.access_key.get_secret_value() if settings.access_key else None
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return minio.Minio(endpoint, access_key=access, secret_key=secret,
                        secure=settings.secure, region=settings.region, http_client=http)
 
 
@@ -142,7 +102,7 @@ class S3Store:
         self.prefix = prefix.lstrip("/")
         if self.prefix and not self.prefix.endswith("/"):
             self.prefix += "/"
-        self.settings = settings or S3Settings.from_env()
+        self.settings = settings or Settings().s3
         self.client = client or make_client(self.settings)
         self.url = f"s3://{bucket}/{self.prefix}"
 

@@ -275,18 +275,6 @@ def merge_refusals(batch: Any, skipped: list, findings: list) -> Any:
     })
 
 
-def default_work_dir(out: str) -> Path:
-    """Local work dir (cache, renders, mirror) for an output: ``<out>/.work`` for a folder;
-    for an s3:// output a folder under ~/.cache/certriage (or $CERTRIAGE_CACHE_DIR)
-    named after the URL, so that a re-run of the same output finds its cache."""
-    from pipeline.storage import scheme_of
-
-    if scheme_of(out) == "file":
-        return Path(out) / ".work"
-    base = Path(os.environ.get("CERTRIAGE_CACHE_DIR") or Path.home() / ".cache" / "certriage")
-    return base / "work" / hashlib.sha256(out.encode("utf-8")).hexdigest()[:16]
-
-
 def is_remote(url: str) -> bool:
     from pipeline.storage import scheme_of
 

@@ -44,6 +44,8 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
+from pipeline.settings import Settings
+
 # A reviewer's outcomes and the pipeline decision each one agrees with: a decision
 # whose counterpart differs from the pipeline's is recorded as an override.
 REVIEW_DECISIONS = ("approve", "reject", "more")
@@ -139,11 +141,10 @@ class UserSession(Base):
 
 def data_dir() -> Path:
     """Where default databases live: $CERTRIAGE_DATA_DIR, else the XDG data folder."""
-    env = os.environ.get("CERTRIAGE_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "certriage"
+    settings = Settings()
+    if settings.data_dir:
+        return settings.data_dir.expanduser()
+    return settings.data_home / "certriage"
 
 
 def run_url(out_url: str) -> str:
