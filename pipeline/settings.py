@@ -91,7 +91,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CERTRIAGE_", env_ignore_empty=True, extra="ignore",
                                       frozen=True, populate_by_name=True)
 
-    s3: S3Settings = Field(default_factory=S3Settings)
     # CPU threads of the OCR engine; 0 = the engine's own choice (one per core).
     ocr_threads: Annotated[int, BeforeValidator(_lenient_int)] = 0
     # Work dirs of s3:// outputs go under it (default ~/.cache/certriage).
@@ -108,6 +107,12 @@ class Settings(BaseSettings):
     # Standard variables, read without the prefix.
     xdg_data_home: Path | None = Field(None, validation_alias="XDG_DATA_HOME")
     prefect_api_url: str | None = Field(None, validation_alias="PREFECT_API_URL")
+
+    @property
+    def s3(self) -> S3Settings:
+        """The S3 connection, read only when asked: a malformed CERTRIAGE_S3_TIMEOUT must
+        fail an S3 run, not a local one."""
+        return S3Settings()
 
     @property
     def cache_root(self) -> Path:

@@ -79,6 +79,19 @@ def test_variables_keep_their_old_meanings(clean_env: pytest.MonkeyPatch) -> Non
         assert Settings().ocr_threads == threads, value
 
 
+def test_a_malformed_s3_variable_fails_s3_use_only(clean_env: pytest.MonkeyPatch) -> None:
+    """A local run never touches S3, so a bad CERTRIAGE_S3_TIMEOUT must not stop it; S3 use
+    still fails on it, loudly."""
+    from pydantic import ValidationError
+
+    clean_env.setenv("CERTRIAGE_S3_TIMEOUT", "soon")
+    clean_env.setenv("CERTRIAGE_OCR_THREADS", "3")
+    s = Settings()
+    assert s.ocr_threads == 3
+    with pytest.raises(ValidationError):
+        _ = s.s3
+
+
 def test_settings_are_read_when_built(clean_env: pytest.MonkeyPatch) -> None:
     """Worker processes set CERTRIAGE_OCR_THREADS before their engine loads: the engine's
     options must see it, so nothing caches the environment at import."""
