@@ -648,16 +648,7 @@ def _core_rows(share: np.ndarray) -> tuple[int, int] | None:
     ring as the best row: the ring text's core."""
     if share.max() <= 0.05:
         return None
-    ok = share >= 0.5 * share.max()
-    best, start = None, None
-    for i, v in enumerate(np.append(ok, False)):
-        if v and start is None:
-            start = i
-        elif not v and start is not None:
-            if best is None or i - 1 - start > best[1] - best[0]:
-                best = (start, i - 1)
-            start = None
-    return best
+    return _longest_run(share >= 0.5 * share.max(), max_gap=1)
 
 
 OVAL_TURN_MIN = 5.0  # degrees: an oval turned less is read along its box's ellipse
