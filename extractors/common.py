@@ -166,9 +166,59 @@ def read_fields(lay: DocLayout, specs: Sequence[Spec], extra_labels: Iterable[st
         if spec.key in out:
             continue
         got = read_one(lay, spec, stop, inline)
+        if got is None:
+            got = read_misread_label(lay, spec, labels, stop, inline)
         if got is not None:
             out[spec.key] = got
     return out
+
+
+MISREAD_LABEL_MIN = 4  # shorter labels are too alike (姓名/性别) to allow a slip
+MISREAD_LABEL_QUALITY = 0.9
+_PLAIN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _slips(a: str, b: str) -> int:
+    """Characters that differ between two strings of the same length."""
+    return sum(x != y for x, y in zip(a, b, strict=True))
+
+
+def misread_label_lines(lay: DocLayout, label: str, known: Sequence[str]) -> list[tuple[Line, int]]:
+    """Label cells read with one character wrong (机桐名称 for 機構名稱 in a traditional
+    font, 联系电括): a line that is the label, with one slip and nothing else but a colon,
+    and that is nearer to this label than to every other label of the document. Returns
+    (line, end of the label in its text)."""
+    if not _PLAIN.fullmatch(label) or len(label) < MISREAD_LABEL_MIN:
+        return []
+    others = [k for k in known if k != label and _PLAIN.fullmatch(k) and len(k) == len(label)]
+    n = len(label)
+    out = []
+    for ln in lay.lines:
+        text = ln.text
+        if len(text) < n or (len(text) > n and text[n] != ":") or len(text) > n + 1:
+            continue
+        head = text[:n]
+        if _slips(head, label) != 1 or any(_slips(head, k) <= 1 for k in others):
+            continue
+        out.append((ln, n))
+    return out
+
+
+def read_misread_label(lay: DocLayout, spec: Spec, known: Sequence[str], stop: re.Pattern[str],
+                       inline: re.Pattern[str] | None = None) -> FieldValue | None:
+    """A field whose label was not found as printed, found beside a label cell read with
+    one slip (see `misread_label_lines`), at a little less confidence."""
+    conv = CONVERTERS[spec.kind]
+    for label in spec.labels:
+        for ln, end in misread_label_lines(lay, label, known):
+            for hit in lay.hits_at(ln, end, stop, multiline=spec.multiline, join_row=spec.kind in JOIN_ROW,
+                                   inline=inline):
+                got = conv(hit.text)
+                if got is None:
+                    continue
+                value, quality = got
+                return field_value(value, hit.lines, quality * hit.quality * MISREAD_LABEL_QUALITY)
+    return None
 
 
 def read_one(lay: DocLayout, spec: Spec, stop: re.Pattern[str], inline: re.Pattern[str] | None = None) -> FieldValue | None:

@@ -373,16 +373,23 @@ class DocLayout:
         """
         for label in labels:
             for ln, s, e in self.find(label, anywhere):
-                hit = self._value_at(ln, e, stop, inline or stop, multiline, join_row, below, loose=s > 0)
-                if hit and hit.text:
-                    yield hit
-                if below and hit is not None and hit.quality == 1.0:
-                    # What the caller rejects beside the label (a seal's stray 省) may
-                    # leave the value printed under it (发证机关 / 四川省人力资源和社会保障厅).
-                    b = self.below(ln)
-                    if (b is not None and b not in hit.lines and not MARK.fullmatch(b.text)
-                            and not (stop is not None and stop.match(b.text))):
-                        yield Hit(b.text, [b], 0.85)
+                yield from self.hits_at(ln, e, stop, multiline=multiline, join_row=join_row, below=below,
+                                        inline=inline, loose=s > 0)
+
+    def hits_at(self, ln: Line, end: int, stop: re.Pattern[str] | None = None, *, multiline: bool = False,
+                join_row: bool = False, below: bool = True, inline: re.Pattern[str] | None = None,
+                loose: bool = False) -> Iterator[Hit]:
+        """Candidate values for a label found on `ln`, ending at `end` of its text."""
+        hit = self._value_at(ln, end, stop, inline or stop, multiline, join_row, below, loose=loose)
+        if hit and hit.text:
+            yield hit
+        if below and hit is not None and hit.quality == 1.0:
+            # What the caller rejects beside the label (a seal's stray 省) may
+            # leave the value printed under it (发证机关 / 四川省人力资源和社会保障厅).
+            b = self.below(ln)
+            if (b is not None and b not in hit.lines and not MARK.fullmatch(b.text)
+                    and not (stop is not None and stop.match(b.text))):
+                yield Hit(b.text, [b], 0.85)
 
     def _value_at(self, ln: Line, end: int, stop: re.Pattern[str] | None, inline: re.Pattern[str] | None,
                   multiline: bool, join_row: bool, below: bool, loose: bool = False) -> Hit | None:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from models.ocr import normalize_text
-from pipeline.context import ApplicantContext
+from pipeline.context import ApplicantContext, RosterRow
 from pipeline.profile import load_profile
 from pipeline.samples import degrade
 from pipeline.samples.fonts import font
@@ -181,3 +181,61 @@ def test_suppression_leaves_black_text_and_unsealed_pages_alone() -> None:
     assert np.array_equal(suppress_seal_ink(image, []), image)
     grey = [s.model_copy(update={"color": "black"}) for s in seals]
     assert np.array_equal(suppress_seal_ink(image, grey), image)
+
+
+# ---------------------------------------------------------------- classes seen on generated batches (issue 10)
+
+
+def _form(seal_text: str, fields: dict[str, str] | None = None) -> Document:
+    """A form whose own name cell was not read, stamped with a seal read as `seal_text`."""
+    return Document(
+        file="001_张三/form.jpg", pages=[1], type=DocType.RECOMMENDATION_FORM, type_confidence=0.95,
+        fields={k: FieldValue(value=v, confidence=0.97, page=1) for k, v in (fields or {}).items()},
+        seals=[Seal(page=1, bbox=(900, 1000, 1160, 1240), shape="round", color="red", confidence=0.95,
+                    text=seal_text, text_confidence=0.98)])
+
+
+def _with(docs: list[Document], profile: str, roster: dict[str, str] | None = None) -> ApplicantContext:
+    row = RosterRow(row=2, values=roster, folder="001_张三") if roster is not None else None
+    return ApplicantContext(key="001_张三", documents=docs, profile=load_profile(profile),
+                            batch_date=date(2026, 6, 30), roster_row=row)
+
+
+def test_a_form_without_its_name_cell_is_checked_against_the_employer_read_elsewhere() -> None:
+    employer = "佛山蓝海机电设备有限公司"
+    work = _doc(employer, None)
+    found = check(_with([_form("广州德信餐饮管理有限公司"), work], "gd-supervisor", {"工作单位": employer}))
+    assert [(f.code, f.expected) for f in found] == [("SEAL_TEXT_MISMATCH", employer)]
+    assert found[0].documents == ["001_张三/form.jpg#1"]
+    # The employer's own seal, and a form whose employers disagree, say nothing.
+    assert check(_with([_form(employer), work], "gd-supervisor", {"工作单位": employer})) == []
+    assert check(_with([_form("广州德信餐饮管理有限公司"), work], "gd-supervisor",
+                       {"工作单位": "深圳华粤科技有限公司"})) == []
+    # Nor does a work certificate, which may come from a former employer.
+    assert check(_with([_doc("", "广州德信餐饮管理有限公司"), work], "gd-supervisor")) == []
+
+
+def test_an_org_filing_form_is_checked_against_the_licence_and_roster() -> None:
+    org = "广州华粤科技有限公司"
+    licence = Document(file="001_张三/licence.jpg", pages=[1], type=DocType.BUSINESS_LICENSE, type_confidence=0.95,
+                       fields={"org_name": FieldValue(value=org, confidence=0.97, page=1)})
+    found = check(_with([_form("深圳工贸技工学校"), licence], "gd-org-filing", {"机构名称": org}))
+    assert [f.code for f in found] == ["SEAL_TEXT_MISMATCH"] and found[0].expected == org
+    assert check(_with([_form("广州华粤科技有限公司"), licence], "gd-org-filing", {"机构名称": org})) == []
+
+
+def test_another_school_of_the_same_city_is_a_look_alike() -> None:
+    """深圳工贸技工学校 for 深圳轻工职业技术学院: the same city, another school (the cores
+    share one character, so the older all-characters-differ rule let it pass)."""
+    found = check(_ctx(_doc("深圳轻工职业技术学院", "深圳工贸技工学校", text_conf=0.99)))
+    assert [f.code for f in found] == ["SEAL_TEXT_MISMATCH"]
+    # The ring's start guessed wrong does not make the same name another.
+    assert check(_ctx(_doc("深圳轻工职业技术学院", "职业技术学院深圳轻工", text_conf=0.99))) == []
+
+
+def test_a_partial_ring_with_two_slips_fits_the_name() -> None:
+    """首乳业技能服务指 of 广东省职业技能服务指导中心: eight characters, two misread."""
+    assert check(_ctx(_doc("广东省职业技能服务指导中心", "首乳业技能服务指"))) == []
+    # Another organisation's name is not a piece of this one.
+    found = check(_ctx(_doc("广东省职业技能服务指导中心", "佛山蓝海机电设备")))
+    assert [f.code for f in found] == ["SEAL_TEXT_MISMATCH"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 from pipeline.context import ApplicantContext, RosterRow
 from pipeline.decide import decide
@@ -504,6 +504,49 @@ def test_org_name_mismatch_and_letters_from_other_organisations() -> None:
     assert f.subject == "org_name" and f.found == "佛山嘉禾餐饮管理有限公司"
     promise = doc("application_letter", {"org_name": "深圳蓝海电子有限公司"}, text="承诺书")
     assert codes(org_filing.check(_org_ctx(code, extra=[promise]))) == ["ORG_MISMATCH"]
+
+
+def _licence_read(name: str, code: str, conf: float, form_name: str | None = None,
+                  form_code: str | None = None) -> ApplicantContext:
+    """An org filing whose licence was read as `name`/`code` at `conf`, its form and roster
+    holding the organisation's true name and code."""
+    true_name, true_code = form_name or "广州华粤科技有限公司", form_code or code
+    docs = [doc("business_license", {"org_name": fv(name, conf), "uscc": fv(code, conf)}),
+            doc("recommendation_form", {"org_name": true_name, "uscc": true_code}, 0.97)]
+    return ctx(docs, "gd-org-filing", roster={"机构名称": true_name, "统一社会信用代码": true_code})
+
+
+def test_one_misread_character_of_a_long_name_is_an_ocr_slip() -> None:
+    """启航/后航, 深圳/深塘: one character of a long name read wrong on one document, while
+    the form and the roster agree, is OCR's slip (info), not another organisation."""
+    code = make_uscc(random.Random(10), GZ, "91")
+    f = one(org_filing.check(_licence_read("广州华奥科技有限公司", code, 0.95)), "OCR_SLIP")
+    assert f.severity == Severity.INFO and f.found == "广州华奥科技有限公司" and f.expected == "广州华粤科技有限公司"
+    # Two characters off, or a short name, is still another organisation.
+    assert codes(org_filing.check(_licence_read("广州华奥技术有限公司", code, 0.95))) == ["ORG_MISMATCH"]
+    short = _licence_read("华奥公司", code, 0.95, form_name="华粤公司")
+    assert codes(org_filing.check(short)) == ["ORG_MISMATCH"]
+
+
+def test_a_doubtful_invalid_code_near_the_valid_one_is_an_ocr_slip() -> None:
+    code = make_uscc(random.Random(11), GZ, "91")
+    bad = code[:5] + ("1" if code[5] != "1" else "2") + code[6:]
+    assert not uscc.is_valid(bad)
+    f = one(org_filing.check(_licence_read("广州华粤科技有限公司", bad, 0.5, form_code=code)), "OCR_SLIP")
+    assert f.severity == Severity.INFO and f.expected == code and f.found == bad
+    # Read surely, the licence says what it says: a tampered code is still invalid.
+    found = codes(org_filing.check(_licence_read("广州华粤科技有限公司", bad, 0.97, form_code=code)))
+    assert "USCC_INVALID" in found and "OCR_SLIP" not in found
+
+
+def test_a_doubtful_licence_name_confirmed_elsewhere_needs_no_look() -> None:
+    code = make_uscc(random.Random(12), GZ, "91")
+    confirmed = _licence_read("广州华粤科技有限公司", code, 0.4)
+    assert [f.subject for f in low_confidence.check(confirmed)] == []
+    # Only the roster to confirm it (typed by the applicant, not a document): still a look.
+    alone = ctx([doc("business_license", {"org_name": fv("广州华粤科技有限公司", 0.4), "uscc": fv(code, 0.4)})],
+                "gd-org-filing", roster={"机构名称": "广州华粤科技有限公司", "统一社会信用代码": code})
+    assert sorted(f.subject for f in low_confidence.check(alone)) == ["org_name", "uscc"]
 
 
 def test_org_rules_only_for_org_profiles() -> None:

@@ -138,3 +138,33 @@ def test_values_centred_in_wide_cells(tmp_path, kind: str, variant: str, profile
     (doc,) = process_file(f, tmp_path / "work").documents
     got = {k: v.value for k, v in extract_document(doc).fields.items()}
     _check(spec.fields, got, keys)
+
+
+def test_a_label_cell_read_with_one_slip_still_names_its_value(engine) -> None:
+    """機構名稱 in a traditional font read 机桐名称: the organisation's name beside that
+    cell is still its org_name (at a little less confidence), while a slip that is as near
+    to another label of the form is not taken for either."""
+    from pipeline.samples.degrade import scan
+    from pipeline.samples.documents import build_doc, render_pages
+    from pipeline.samples.people import make_person
+
+    rng = random.Random(5)
+    spec = build_doc("recommendation_form", make_person(rng, "广东省"), rng, "gd-org-filing", "org")
+    (page,) = render_pages(spec)[:1]
+    img = scan(page, rng)
+    lines = engine.read(np.asarray(img))
+    (label,) = [ln for ln in lines if ln.text.startswith("机构名称")]
+
+    def extract(text: str) -> dict:
+        read = [ln.model_copy(update={"text": text}) if ln is label else ln for ln in lines]
+        texts = [PageText(file="t", page=1, region=Region(bbox=(0, 0, img.width, img.height)), lines=read,
+                          engine=engine.name)]
+        doc = Document(file="t", pages=[1], type=DocType.RECOMMENDATION_FORM, type_confidence=1.0, texts=texts)
+        return extract_document(doc).fields
+
+    exact = extract(label.text)
+    slipped = extract("机桐名称" + label.text[4:])
+    assert slipped["org_name"].value == spec.fields["org_name"] == exact["org_name"].value
+    assert slipped["org_name"].confidence < exact["org_name"].confidence
+    assert "org_name" not in extract("机构名型")  # one slip from 机构名称 and from 机构类型 alike
+    assert "org_name" not in extract("机桐名称表格说明")  # more than the label and a colon

@@ -303,6 +303,30 @@ def best_id_number(ctx: ApplicantContext, person_types: Sequence[DocType] | None
                   best.ref, best.rank, best.doc_type)
 
 
+ORG_SLIP_MIN_CHARS = 6  # a name this long is not turned into another organisation's by one character
+
+
+def org_slip(ref: list[Source], other: list[Source]) -> tuple[Source, Source, str, str] | None:
+    """(misread source, its reference, read character, meant character) when one
+    cluster is the other's name with one character misread by OCR (深塘瑞和… for
+    深圳瑞和…, 后航 for 启航): same length, one character apart, the name at least
+    ORG_SLIP_MIN_CHARS long, the misread side a single document and the other side
+    either two sources or more or the roster (typed, not read by OCR). Another
+    organisation's document differs in its trade name (字号) or more, while one slip in a
+    long name is what OCR does, above all on small or traditional print."""
+    for bad, good in ((other, ref), (ref, other)):
+        if len(bad) != 1 or bad[0].ref is None or not (len(good) >= 2 or any(s.ref is None for s in good)):
+            continue
+        read, meant = clean_org(bad[0].value), clean_org(good[0].value)
+        if len(read) != len(meant) or len(meant) < ORG_SLIP_MIN_CHARS:
+            continue
+        diff = [(a, b) for a, b in zip(read, meant, strict=True) if a != b]
+        if len(diff) == 1:
+            g = next((s for s in good if s.ref is None), good[0])
+            return bad[0], g, diff[0][0], diff[0][1]
+    return None
+
+
 def org_mismatches(sources: list[Source], subject: str, word: str) -> list[Finding]:
     """ORG_MISMATCH for organisation names that `same_org` cannot match: the names are
     clustered, the heaviest cluster (rank weight times confidence) is the reference and
@@ -322,6 +346,16 @@ def org_mismatches(sources: list[Source], subject: str, word: str) -> list[Findi
     findings = []
     for other in clusters[1:]:
         value = str(other[0].value).strip()
+        slip = org_slip(ref, other)
+        if slip is not None:
+            bad, good, read, meant = slip
+            findings.append(finding(
+                "OCR_SLIP", Severity.INFO,
+                f"{bad.label}上的{word}识别为“{str(bad.value).strip()}”，与{good.label}上的“{str(good.value).strip()}”"
+                f"只差一字“{read}”/“{meant}”，按识别误差处理，请留意", 0.8,
+                subject=None, documents=refs(ref + other), expected=str(good.value).strip(),
+                found=str(bad.value).strip()))
+            continue
         conf = mismatch_confidence(max(s.confidence for s in ref), max(s.confidence for s in other),
                                    distance(clean_org(ref_value), clean_org(value)))
         findings.append(finding("ORG_MISMATCH", Severity.WARNING,

@@ -12,7 +12,34 @@ from __future__ import annotations
 from pipeline.context import ApplicantContext
 from pipeline.messages import field_name
 from pipeline.types import DocType, Finding, Severity
-from validators.common import LOW_FIELD_CONFIDENCE, doc_label, finding, present
+from validators.common import (
+    LOW_FIELD_CONFIDENCE,
+    clean_id,
+    clean_org,
+    doc_label,
+    field_sources,
+    finding,
+    present,
+)
+
+# An organisation's name or code read doubtfully on its licence needs no look when the
+# filing's other documents and its roster agree on it: the fact is read surely
+# elsewhere, and a licence reading that disagrees is judged by the consistency checks.
+CORROBORATED = {"org_name": ("机构名称", clean_org), "uscc": ("统一社会信用代码", clean_id)}
+ORG_SOURCES = (DocType.BUSINESS_LICENSE, DocType.RECOMMENDATION_FORM, DocType.APPLICATION_LETTER)
+
+
+def _corroborated(ctx: ApplicantContext, doc_ref: str, key: str) -> bool:
+    """Whether two other sources, one a document read surely, agree on `key`."""
+    if key not in CORROBORATED or ctx.profile.subject != "organisation":
+        return False
+    column, norm = CORROBORATED[key]
+    others = [s for s in field_sources(ctx, key, ORG_SOURCES, column) if s.ref != doc_ref]
+    values: dict[str, list] = {}
+    for s in others:
+        values.setdefault(norm(s.value), []).append(s)
+    return any(len(ss) >= 2 and any(s.ref is not None and s.confidence >= LOW_FIELD_CONFIDENCE for s in ss)
+               for v, ss in values.items() if v)
 
 
 def _watched(ctx: ApplicantContext) -> dict[DocType, tuple[str, ...]]:
@@ -36,6 +63,8 @@ def check(ctx: ApplicantContext) -> list[Finding]:
         for key in watched.get(doc.type, ()):
             fv = doc.fields.get(key)
             if fv is None or not present(fv.value) or fv.confidence >= LOW_FIELD_CONFIDENCE:
+                continue
+            if _corroborated(ctx, doc.ref, key):
                 continue
             findings.append(finding(
                 "LOW_CONFIDENCE", Severity.WARNING,

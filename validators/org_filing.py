@@ -75,6 +75,15 @@ def _codes(codes: list[Source]) -> list[Finding]:
     for s in codes:
         by_code.setdefault(clean_id(s.value), []).append(s)
     findings = []
+    misread = _misreadings(by_code)
+    for code, (meant, sources) in misread.items():
+        findings.append(finding(
+            "OCR_SLIP", Severity.INFO,
+            f"{labels(sources)}上的统一社会信用代码识别为“{code}”（校验不通过，识别置信度 "
+            f"{max(s.confidence for s in sources):.2f}），与{labels(by_code[meant])}上的有效代码“{meant}”"
+            f"相差 {distance(code, meant)} 位，按识别误差处理，请留意", 0.8,
+            documents=refs(by_code[meant] + sources), expected=meant, found=code))
+        del by_code[code]
     for code, sources in by_code.items():
         try:
             uscc.validate(code)
@@ -97,6 +106,26 @@ def _codes(codes: list[Source]) -> list[Finding]:
                                     conf, subject="uscc", documents=refs(ref_sources + sources),
                                     expected=ref_code, found=code))
     return findings
+
+
+MISREAD_BELOW = 0.9  # an invalid code read at least this surely is what the page says
+MISREAD_DISTANCE = 2  # characters a doubtful reading may be off a valid code read elsewhere
+
+
+def _misreadings(by_code: dict[str, list[Source]]) -> dict[str, tuple[str, list[Source]]]:
+    """Invalid codes that are doubtful readings of a valid code read elsewhere (the
+    licence's 91440606645980746X at 0.29 beside the form's and roster's valid
+    9144060665980746XQ): code -> (the valid code, its sources). A code read surely is
+    judged as printed, so a tampered licence is still USCC_INVALID."""
+    valid = [c for c in by_code if uscc.is_valid(c)]
+    out: dict[str, tuple[str, list[Source]]] = {}
+    for code, sources in by_code.items():
+        if code in valid or max(s.confidence for s in sources) >= MISREAD_BELOW:
+            continue
+        near = [(distance(code, v), v) for v in valid if distance(code, v) <= MISREAD_DISTANCE]
+        if near:
+            out[code] = (min(near)[1], sources)
+    return out
 
 
 def _region_and_type(ctx: ApplicantContext, code: str, ref: Source, names: list[Source]) -> list[Finding]:

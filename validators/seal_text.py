@@ -22,7 +22,7 @@ from __future__ import annotations
 from pipeline.context import ApplicantContext
 from pipeline.messages import DOC_TYPE_NAMES
 from pipeline.types import DocType, Document, Finding, Seal, Severity
-from validators.common import clean_org, distance, finding, same_org
+from validators.common import clean_org, distance, field_sources, finding, same_org
 
 # Which field names the organisation whose seal a document should bear.
 ISSUER_FIELDS: dict[DocType, tuple[str, ...]] = {
@@ -60,7 +60,8 @@ def similarity(read: str, name: str) -> float:
     return max(0.0, best)
 
 
-FRAGMENT_SHARE = 0.6  # a reading at most this share of the name's length is a partial ring
+FRAGMENT_SHARE = 0.7  # a reading at most this share of the name's length is a partial ring
+FRAGMENT_JUNK = 4  # one character in this many of a partial reading may be a misread
 
 
 def _common_subsequence(a: str, b: str) -> int:
@@ -76,23 +77,40 @@ def _common_subsequence(a: str, b: str) -> int:
 
 def fragment_of(read: str, name: str) -> bool:
     """Is the reading a piece of the ring that fits the name? A faded or half-inked
-    ring is often read in part (西川省职业, 定华导中 of 四川省职业技能鉴定指导中心): when the
-    reading is short against the name and all its characters but one appear in the
-    name in order (at some start of the ring), it says nothing against the name."""
+    ring is often read in part (西川省职业, 定华导中 of 四川省职业技能鉴定指导中心,
+    首乳业技能服务指 of 广东省职业技能服务指导中心): when the reading is short against the
+    name and all its characters but about one in four (at least one) appear in the name
+    in order (at some start of the ring), it says nothing against the name. Another
+    organisation's seal reads as long as a name, so it is not taken for a piece."""
     a, b = clean_org(read), clean_org(name)
     if not a or len(a) > FRAGMENT_SHARE * len(b):
         return False
     best = max(_common_subsequence(a[k:] + a[:k], b) for k in range(len(a)))
-    return best >= len(a) - 1
+    return best >= len(a) - max(1, len(a) // FRAGMENT_JUNK)
+
+
+def _best_rotation(read: str, name: str) -> str:
+    """The rotation of a ring reading that is closest to the name (the start of a ring's
+    text is a guess)."""
+    if not read:
+        return read
+    return min((read[k:] + read[:k] for k in range(len(read))), key=lambda r: distance(r, name))
+
+
+CORE_SHARE = 0.5  # a difference over more than this share of the name is another name
 
 
 def look_alike(read: str, name: str) -> bool:
-    """Two names that share city and trade (珠海…电子有限公司) but differ in the middle,
-    the trade name (明德 / 恒通): after the common beginning and end are cut off, at least
-    two characters remain on each side and none of them agree. One misread character
-    cannot make that; two adjacent misreads could, which is why the reading must be
-    sure (LOOK_ALIKE_TEXT_CONFIDENCE)."""
-    a, b = clean_org(read), clean_org(name)
+    """Two names that share a beginning and an end but differ in their core: the same
+    city and trade around another trade name (明德 / 恒通 in 珠海…电子有限公司), or the
+    same city with another school (深圳工贸技工学校 / 深圳轻工职业技术学院). After the
+    common beginning and end are cut off, at least two characters remain on each side
+    and either none of them agree, or they cover more than half of the name and less
+    than half of them agree in order. One
+    misread character cannot make that; two adjacent misreads could, which is why the
+    reading must be sure (LOOK_ALIKE_TEXT_CONFIDENCE)."""
+    b = clean_org(name)
+    a = _best_rotation(clean_org(read), b)
     i = 0
     while i < min(len(a), len(b)) and a[i] == b[i]:
         i += 1
@@ -100,7 +118,13 @@ def look_alike(read: str, name: str) -> bool:
     while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
         j += 1
     ma, mb = a[i:len(a) - j], b[i:len(b) - j]
-    return len(ma) >= 2 and len(mb) >= 2 and not set(ma) & set(mb)
+    if len(ma) < 2 or len(mb) < 2:
+        return False
+    if not set(ma) & set(mb):
+        return True
+    # A long differing core is another name only when little of it agrees in order: a
+    # ring read with slips throughout (佛山装影机电设条有限公理) keeps most of it.
+    return len(mb) > CORE_SHARE * len(b) and _common_subsequence(ma, mb) < CORE_SHARE * len(mb)
 
 
 def _issuers(doc: Document) -> list[tuple[str, float]]:
@@ -109,6 +133,37 @@ def _issuers(doc: Document) -> list[tuple[str, float]]:
         fv = doc.fields.get(key)
         if fv is not None and isinstance(fv.value, str) and fv.value.strip():
             out.append((fv.value.strip(), fv.confidence))
+    return out
+
+
+# A form (推荐表/申报表/备案申请表) whose own name cell was not read is still stamped by the
+# applicant's organisation: the employer or organisation the other documents and the roster
+# name. Only forms: a work certificate may come from a former employer.
+FALLBACK_TYPES = (DocType.RECOMMENDATION_FORM,)
+FALLBACK_SOURCES = {
+    "employer": ((DocType.RECOMMENDATION_FORM, DocType.WORK_CERTIFICATE), "工作单位"),
+    "org_name": ((DocType.BUSINESS_LICENSE, DocType.RECOMMENDATION_FORM), "机构名称"),
+}
+FALLBACK_DISCOUNT = 0.9  # a name read on another document says a little less about this one
+
+
+def _fallback_issuers(ctx: ApplicantContext, doc: Document) -> list[tuple[str, float]]:
+    """The applicant's organisation as read elsewhere, for a form without its name cell.
+    Only a name that every reading agrees on (same_org, or one character misread) is
+    used: two employers say nothing sure about which one stamped the form."""
+    if doc.type not in FALLBACK_TYPES:
+        return []
+    keys = ("org_name",) if ctx.profile.org is not None else ("employer",)
+    out: list[tuple[str, float]] = []
+    for key in keys:
+        types, column = FALLBACK_SOURCES[key]
+        for s in field_sources(ctx, key, types, column):
+            if s.ref == doc.ref or not isinstance(s.value, str) or not s.value.strip():
+                continue
+            out.append((s.value.strip(), s.confidence * FALLBACK_DISCOUNT))
+    if not out or any(not (same_org(a, b) or distance(clean_org(a), clean_org(b)) <= 1)
+                      for a, _ in out for b, _ in out):
+        return []
     return out
 
 
@@ -146,7 +201,7 @@ def _check_seal(doc: Document, seal: Seal, issuers: list[tuple[str, float]]) -> 
 def check(ctx: ApplicantContext) -> list[Finding]:
     findings: list[Finding] = []
     for doc in ctx.documents:
-        issuers = _issuers(doc)
+        issuers = _issuers(doc) or _fallback_issuers(ctx, doc)
         if not issuers:
             continue
         for seal in doc.seals:
