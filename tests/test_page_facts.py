@@ -62,8 +62,10 @@ def test_checks_read_stored_facts_only(read: dict[str, Any], monkeypatch: pytest
     codes = {f["code"] for a in before.values() for f in a["findings"]}
     assert "CHECK_FAILED" not in codes
     # The pixel checks had something to say on this batch, so their facts were read.
-    assert codes & {"SEAL_SUSPICIOUS", "SEAL_MISSING"}, codes
     assert codes & {"DUPLICATE_FILE_IN_BATCH", "DUPLICATE_PHOTO_IN_BATCH", "TAMPER_SUSPECTED"}, codes
+    assert codes & {"PHOTO_BACKGROUND", "PHOTO_FACE", "PHOTO_NOT_COLOR", "PHOTO_SIZE"}, codes
+    # Seals the seal check judges (their ink is read for SEAL_SUSPICIOUS).
+    assert any(d.seals and d.type.value == "work_certificate" for r in read["results"].values() for d in r.documents)
     assert any(a["photo"] and a["photo"]["faces"] is not None for a in before.values())
 
     from PIL import Image
