@@ -46,6 +46,7 @@ from pipeline.types import (
     ApplicantResult,
     Batch,
     BatchFile,
+    BBox,
     Classification,
     DocType,
     Document,
@@ -66,7 +67,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v12"
+STAGE_VERSION = "file-v13"  # v13: Page.facts and Seal.ink stored (issue 14)
 
 # An image file no larger than this (px, long side) is photo-sized: 二寸 is 413x579.
 PHOTO_FILE_MAX_SIDE = 800
@@ -130,9 +131,13 @@ def _upright_page(page: Page, image: np.ndarray, engine) -> tuple[Page, np.ndarr
     return page, turned
 
 
-def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageText, Classification]], list[Seal]]:
-    """Upright, split, read and classify one page, and find its seals:
-    (page, [(text, class) per region], seals in page pixels)."""
+def read_page(page: Page, engine, face_detector, file: BatchFile | None = None,
+              ) -> tuple[Page, list[tuple[PageText, Classification]], list[Seal]]:
+    """Upright, split, read and classify one page, find its seals, and store every fact
+    the checks need about it (`Page.facts`, pipeline.page_facts) while it is in memory:
+    (page, [(text, class) per region], seals in page pixels, ink measured). `file`: the
+    page's upload, whose own JPEG pixels the tampering cue is read from."""
+    from pipeline.page_facts import jpeg_grid, page_facts, with_ink
     from pipeline.seals import detect_seals, read_seal_text, suppress_seal_ink
 
     with timing.stage("page decode"):
@@ -145,12 +150,15 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
         found = detect_seals(image, page.number)
     with timing.stage("seal ring OCR"):
         seals = [read_seal_text(image, s, engine) for s in found]
+    with timing.stage("page facts"):
+        seals = [with_ink(image, s) for s in seals]
     # Text under a seal is read with the seal's ink taken out (the seal's own ring text
     # was read above, from the unwrapped ring).
     with timing.stage("seal ink suppression"):
         ocr_image = suppress_seal_ink(image, seals) if seals and not page.text_layer else image
     out = []
     parts: list[Region] = []
+    photos: list[tuple[BBox, list[BBox] | None]] = []
     for region in regions:
         x0, y0, x1, y1 = (int(round(v)) for v in region.bbox)
         crop = ocr_image[y0:y1, x0:x1]
@@ -174,29 +182,39 @@ def read_page(page: Page, engine, face_detector) -> tuple[Page, list[tuple[PageT
                 ln for ln in lines if sy0 <= (ln.bbox[1] + ln.bbox[3]) / 2 < sy1]
             parts.append(part)
             with timing.stage("classification"):
-                out.append(_classify_part(page, image, part, part_lines, len(regions) * len(spans), engine_name,
-                                          seconds / len(spans), face_detector))
-    page = page.model_copy(update={"regions": parts})
+                text, cls, faces = _classify_part(page, image, part, part_lines, len(regions) * len(spans),
+                                                  engine_name, seconds / len(spans), face_detector)
+            out.append((text, cls))
+            if cls.type == DocType.PHOTO:
+                photos.append((part.bbox, faces))
+    with timing.stage("page facts"):
+        facts = page_facts(image, seals, [p.bbox for p in parts], photos)
+        if file is not None:
+            facts.jpeg_grid = jpeg_grid(file, page, [ln.bbox for t, _ in out for ln in t.lines])
+    page = page.model_copy(update={"regions": parts, "facts": facts})
     return page, out, seals
 
 
 def _classify_part(page: Page, image: np.ndarray, region: Region, lines: list[OcrLine], n_regions: int,
-                   engine_name: str, seconds: float, face_detector) -> tuple[PageText, Classification]:
-    """Classify one region of a page from its lines (page pixels) and its picture."""
+                   engine_name: str, seconds: float, face_detector,
+                   ) -> tuple[PageText, Classification, list[BBox] | None]:
+    """Classify one region of a page from its lines (page pixels) and its picture; the
+    face boxes too when they were searched (None when not), for the photo facts."""
     from models.face import detect_faces
 
     x0, y0, x1, y1 = (int(round(v)) for v in region.bbox)
     n_chars = sum(len(line.text.strip()) for line in lines)
     picture = image[y0:y1, x0:x1]
     with timing.stage("face detection"):
-        faces = detect_faces(picture, face_detector) if n_chars <= 40 else []
+        searched = detect_faces(picture, face_detector) if n_chars <= 40 else None
+    faces = searched or []
     photo_sized = page.source == "image" and max(page.width, page.height) <= PHOTO_FILE_MAX_SIDE
     pictorial = not page.text_layer and not faces and (
         (n_chars <= 4 and _is_picture(picture)) or (photo_sized and n_chars <= 20 and n_regions == 1))
     cls = classify_region(_offset(lines, -x0, -y0), (x1 - x0, y1 - y0), faces, pictorial)
     text = PageText(file=page.file, page=page.number, region=region, lines=lines,
                     engine=engine_name, seconds=seconds)
-    return text, cls
+    return text, cls, searched
 
 
 def _is_picture(rgb: np.ndarray) -> bool:
@@ -334,7 +352,7 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
                     found=f"{elapsed:.0f} 秒"))
                 break
             try:
-                page, read, page_seals[page.number] = read_page(page, engine, faces)
+                page, read, page_seals[page.number] = read_page(page, engine, faces, f)
             except Exception as exc:  # an image the decoders accepted but OpenCV/OCR cannot use
                 log.warning("page %s#%d could not be read: %s", f.rel_path, page.number, exc)
                 result.findings.append(Finding(code="DOC_UNREADABLE", severity=Severity.WARNING, confidence=0.9,
@@ -345,6 +363,8 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
             read_all.extend(read)
     with timing.stage("document assembly"):
         docs, doc_findings = assemble_documents(f, read_all, page_seals)
+    with timing.stage("page facts"):
+        result.pages = _photo_facts_of(result.pages, docs)
     result.documents = docs
     result.findings.extend(doc_findings)
     result.ocr_seconds = round(sum(t.seconds for d in docs for t in d.texts if t.engine != "text_layer"), 3)
@@ -353,6 +373,27 @@ def process_file(f: BatchFile, work_dir: Path, ocr: str = "rapidocr", dpi: int =
         with timing.stage("file cache"):
             cache.put(key, _paths_to(result, work_dir))
     return _with_name_findings(result)
+
+
+def _photo_facts_of(pages: list[Page], docs: list[Document]) -> list[Page]:
+    """Pages with the photo facts of every photo document's first region: read_page made
+    them for the regions classified as photos; a photo region assembly typed otherwise
+    (rare) is measured here, so the checks always find them stored."""
+    from pipeline.page_facts import image_at, photo_look
+
+    by_number = {p.number: p for p in pages}
+    for doc in docs:
+        if doc.type != DocType.PHOTO or not doc.texts:
+            continue
+        page = by_number.get(doc.texts[0].page)
+        bbox = doc.texts[0].region.bbox
+        if page is None or page.facts is None or page.facts.photo(bbox) is not None:
+            continue
+        image = image_at(page)
+        if image is not None:
+            facts = page.facts.model_copy(update={"photos": [*page.facts.photos, photo_look(image, bbox)]})
+            by_number[page.number] = page.model_copy(update={"facts": facts})
+    return [by_number[p.number] for p in pages]
 
 
 def _paths_to(result: FileResult, work_dir: Path) -> FileResult:
@@ -412,8 +453,9 @@ def _rebase(result: FileResult, f: BatchFile) -> FileResult:
 
 
 def _photo_info(ctx: ApplicantContext) -> PhotoInfo | None:
-    """The report's photo facts: size, background, colour and faces of the ID photo."""
-    from validators.photo import photo_document, photo_facts, photo_image
+    """The report's photo facts: size, background, colour and faces of the ID photo, as
+    the reading stage stored them (no second decode or face search)."""
+    from validators.photo import photo_document, stored_photo
 
     doc = photo_document(ctx)
     if doc is None:
@@ -422,10 +464,10 @@ def _photo_info(ctx: ApplicantContext) -> PhotoInfo | None:
     x0, y0, x1, y1 = doc.texts[0].region.bbox if doc.texts else (0, 0, 0, 0)
     info = PhotoInfo(file=doc.file, width_px=int(x1 - x0), height_px=int(y1 - y0),
                      file_bytes=files[doc.file].size if doc.file in files else None)
-    image = photo_image(ctx, doc)
-    if image is not None:
-        facts = photo_facts(image)
-        info = info.model_copy(update={k: facts[k] for k in ("width_px", "height_px", "background", "color", "faces")})
+    look = stored_photo(ctx, doc)
+    if look is not None:
+        info = info.model_copy(update={"width_px": look.width_px, "height_px": look.height_px,
+                                       "background": look.background, "color": look.color, "faces": look.faces})
     return info
 
 

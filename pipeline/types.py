@@ -183,6 +183,68 @@ class Region(BaseModel):
     kind: str = "page"  # page | long_image_part | id_side | content_part
 
 
+class InkStats(BaseModel):
+    """A seal's ink as `pipeline.seals.ink_stats` measured it when its page was read, so
+    the seal check judges a pasted seal without decoding the page again."""
+
+    pixels: float
+    std: float
+    mean_l: float
+    edge_width: float | None = None  # None: no outline to measure (NaN, which JSON cannot hold)
+
+
+class GridScore(BaseModel):
+    """One text line's JPEG-grid score (validators.tampering.score_line), computed once
+    when the file is read from the uploaded JPEG's own pixels."""
+
+    bbox: BBox
+    ratio: float
+    grid: tuple[int, int]
+    energy: float
+
+
+class RegionLook(BaseModel):
+    """What the duplicate-page check compares of one region: its perceptual hash and a
+    128x128 grey copy (uint8, base64), made while the page is in memory."""
+
+    bbox: BBox
+    phash: str  # imagehash hex
+    thumb: str  # base64 of 128x128 uint8 grey (cv2 INTER_AREA)
+
+
+class PhotoLook(BaseModel):
+    """The facts of a photo region (validators.photo.photo_facts and the duplicate-photo
+    hash), made once while its page is in memory: the checks and the report read them."""
+
+    bbox: BBox
+    width_px: int
+    height_px: int
+    background: str
+    color: bool
+    faces: int
+    face_boxes: list[BBox] = Field(default_factory=list)
+    phash: str  # imagehash hex of the photo
+    thumb: str  # base64 of 64x64 uint8 grey (cv2 INTER_AREA)
+
+
+class PageFacts(BaseModel):
+    """Every fact about a page the checks need, computed once by the reading stage and
+    cached with the page: checks read these and never decode the page again."""
+
+    grey: bool = False  # pipeline.seals.is_grey: no colour (a photocopy)
+    seals: list[Seal] = Field(default_factory=list)  # seals found on the whole page (with ink stats)
+    # Per-line JPEG-grid scores; None when the page is not the upload's own JPEG pixels.
+    jpeg_grid: list[GridScore] | None = None
+    regions: list[RegionLook] = Field(default_factory=list)
+    photos: list[PhotoLook] = Field(default_factory=list)
+
+    def region(self, bbox: BBox) -> RegionLook | None:
+        return next((r for r in self.regions if tuple(r.bbox) == tuple(bbox)), None)
+
+    def photo(self, bbox: BBox) -> PhotoLook | None:
+        return next((p for p in self.photos if tuple(p.bbox) == tuple(bbox)), None)
+
+
 class Page(BaseModel):
     """One page of a file, rendered upright as an image under the work folder."""
 
@@ -196,6 +258,7 @@ class Page(BaseModel):
     source: str = "image"  # image | pdf_render | pdf_text
     text_layer: list[OcrLine] = Field(default_factory=list)  # from the PDF, page pixels
     regions: list[Region] = Field(default_factory=list)
+    facts: PageFacts | None = None  # filled by the reading stage (pipeline.page_facts)
 
 
 class PageText(BaseModel):
@@ -233,6 +296,7 @@ class Seal(BaseModel):
     text_confidence: float | None = None  # the recogniser's score of `text`
     inner_text: str | None = None  # horizontal text inside: 人事专用章, a number
     code: str | None = None  # the seal's code (13 digits on many seals) along the bottom of the ring
+    ink: InkStats | None = None  # measured when the page was read (pipeline.page_facts)
 
 
 class Classification(BaseModel):
@@ -313,3 +377,8 @@ class Report(BaseModel):
     skipped: list[Skipped] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)  # batch-level
     applicants: list[ApplicantResult] = Field(default_factory=list)
+
+
+# PageFacts names Seal, defined after it above: resolve the forward references now.
+PageFacts.model_rebuild()
+Page.model_rebuild()

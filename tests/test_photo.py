@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from pipeline.context import ApplicantContext
+from pipeline.page_facts import fill_context
 from pipeline.profile import PhotoRule, Profile, load_profile
 from pipeline.samples.fonts import font
 from pipeline.samples.photos import PHOTO_SIZES, make_id_photo
@@ -41,8 +42,8 @@ def context(tmp_path: Path, img: Image.Image | None, profile: str | Profile = "g
     doc = Document(file=rel, pages=[1], type=DocType.PHOTO, type_confidence=0.9,
                    texts=[PageText(file=rel, page=1, region=Region(bbox=(0, 0, img.width, img.height)),
                                    engine="test")])
-    return ApplicantContext(key=key, documents=[doc], files=[f], profile=prof, batch_date=date(2026, 6, 30),
-                            pages=[page])
+    return fill_context(ApplicantContext(key=key, documents=[doc], files=[f], profile=prof,
+                                         batch_date=date(2026, 6, 30), pages=[page]))
 
 
 def codes(ctx: ApplicantContext) -> list[str]:

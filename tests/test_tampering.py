@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from pipeline.context import ApplicantContext
+from pipeline.page_facts import fill_context
 from pipeline.profile import load_profile
 from pipeline.samples.defects import applies, inject
 from pipeline.samples.documents import render_layouts
@@ -77,8 +78,8 @@ def _ctx(path: Path, rel: str, doc_type: str, lines: list[tuple[str, Any]],
             fv[key] = FieldValue(value=value, confidence=0.95, page=1, bbox=tuple(float(v) for v in hit))
     doc = Document(file=rel, pages=[1], type=DocType(doc_type), type_confidence=0.95,
                    texts=[PageText(file=rel, page=1, region=region, lines=ocr, engine="rapidocr")], fields=fv)
-    return ApplicantContext(key="001_test", documents=[doc], files=[bf], profile=load_profile(PROFILE),
-                            batch_date=date(2026, 6, 30), pages=[page])
+    return fill_context(ApplicantContext(key="001_test", documents=[doc], files=[bf], profile=load_profile(PROFILE),
+                                         batch_date=date(2026, 6, 30), pages=[page]))
 
 
 def _printed(doc: Any) -> dict[str, str]:

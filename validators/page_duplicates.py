@@ -14,6 +14,10 @@ version without the number rule flagged 5 of 14 such pairs in the forensics benc
 
 Organisation documents are left out (two colleagues may honestly upload their
 employer's licence or a joint letter), as are photos (DUPLICATE_PHOTO_IN_BATCH).
+
+The hash and grey copy of every region are made once by the reading stage while the
+page is in memory (pipeline.page_facts, stored in `Page.facts.regions`): this check
+only reads them.
 """
 
 from __future__ import annotations
@@ -22,14 +26,13 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import cv2
 import imagehash
 import numpy as np
-from PIL import Image
 
 from pipeline.context import ApplicantContext
 from pipeline.messages import DOC_TYPE_NAMES
-from pipeline.types import DocType, Document, Finding, Severity
+from pipeline.page_facts import REGION_THUMB, has_image, thumb_of
+from pipeline.types import DocType, Document, Finding, RegionLook, Severity
 from validators.common import distance
 
 PERSONAL_TYPES = {
@@ -49,9 +52,9 @@ class _Entry:
     """One document region of one page of one applicant."""
 
     def __init__(self, key: str, doc: Document, page: int, bbox: tuple[float, float, float, float],
-                 text: str, image_path: str) -> None:
+                 text: str, look: RegionLook | None) -> None:
         self.key, self.doc, self.page, self.bbox = key, doc, page, bbox
-        self.text, self.image_path = text, image_path
+        self.text, self.look = text, look
         self._sig: tuple[imagehash.ImageHash, np.ndarray] | None | bool = False
 
     @property
@@ -59,26 +62,12 @@ class _Entry:
         return f"{self.doc.file}#{self.page}"
 
     def signature(self) -> tuple[imagehash.ImageHash, np.ndarray] | None:
-        """(pHash, normalised 128x128 grey) of the region, computed once, on demand."""
+        """(pHash, normalised 128x128 grey) of the region, from the facts the reading
+        stage stored (pipeline.page_facts.region_look); unpacked once, on demand."""
         if self._sig is False:
-            self._sig = _signature(self.image_path, self.bbox)
+            self._sig = None if self.look is None else (
+                imagehash.hex_to_hash(self.look.phash), thumb_of(self.look.thumb, REGION_THUMB))
         return self._sig  # type: ignore[return-value]
-
-
-def _signature(path: str, bbox: tuple[float, float, float, float]) -> tuple[imagehash.ImageHash, np.ndarray] | None:
-    try:
-        with Image.open(path) as im:
-            grey = np.asarray(im.convert("L"))
-    except (OSError, ValueError):
-        return None
-    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    crop = grey[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
-    if crop.size == 0 or min(crop.shape) < 16:
-        return None
-    t = cv2.resize(crop, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float64)
-    t -= t.mean()
-    norm = float(np.sqrt((t * t).sum()))
-    return imagehash.phash(Image.fromarray(crop)), (t / norm if norm > 0 else t)
 
 
 def _entries(ctx: ApplicantContext) -> list[_Entry]:
@@ -91,7 +80,8 @@ def _entries(ctx: ApplicantContext) -> list[_Entry]:
             page = ctx.page(doc.file, t.page)
             if len(text) < MIN_TEXT_CHARS or page is None:
                 continue
-            out.append(_Entry(ctx.key, doc, t.page, t.region.bbox, text, page.image_path))
+            look = page.facts.region(t.region.bbox) if page.facts is not None and has_image(page) else None
+            out.append(_Entry(ctx.key, doc, t.page, t.region.bbox, text, look))
     return out
 
 

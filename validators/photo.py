@@ -10,21 +10,22 @@ PHOTO_MISSING is raised only when the profile has a photo rule but does not list
 photo as required (a profile that says how the photo must look, without requiring it
 among the documents).
 
-`photo_facts(image)` is a pure function of the photo's pixels; the runner uses it to fill
-`PhotoInfo` (background, color, faces).
+`photo_facts(image)` is a pure function of the photo's pixels; the reading stage
+(pipeline.page_facts) runs it once per photo region and stores the result on the page
+(`Page.facts.photos`), which this check, the duplicate-photo check and the report's
+`PhotoInfo` read: no check decodes the photo or searches its faces again.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from models.face import detect_faces
 from pipeline.context import ApplicantContext
-from pipeline.types import BatchFile, DocType, Document, Finding, Severity
+from pipeline.page_facts import has_image
+from pipeline.types import BatchFile, DocType, Document, Finding, PhotoLook, Severity
 
 # 300-dpi pixel sizes of the formats (profiles.md).
 FORMATS: dict[str, tuple[int, int]] = {"小一寸": (260, 378), "一寸": (295, 413), "二寸": (413, 579)}
@@ -73,13 +74,17 @@ def is_color(image: np.ndarray) -> bool:
     return float(np.percentile(chroma, 95)) >= COLOR_CHROMA
 
 
-def photo_facts(image: np.ndarray) -> dict[str, Any]:
-    """What the photo checks need: pixel size, background, colour, faces (count and boxes)."""
+def photo_facts(image: np.ndarray, faces: list[tuple[float, float, float, float]] | None = None) -> dict[str, Any]:
+    """What the photo checks need: pixel size, background, colour, faces (count and boxes).
+    `faces`: the boxes already searched on these very pixels (the classifier's), so the
+    search is not run twice; None searches here. Run by the reading stage
+    (pipeline.page_facts), never by the checks."""
     image = np.asarray(image)
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=2)
     image = image[..., :3]
-    faces = detect_faces(image)
+    if faces is None:
+        faces = detect_faces(image)
     h, w = image.shape[:2]
     return {"width_px": int(w), "height_px": int(h),
             "background": classify_background(_border_pixels(image, faces)),
@@ -94,22 +99,19 @@ def photo_document(ctx: ApplicantContext) -> Document | None:
     return max(photos, key=lambda d: d.type_confidence) if photos else None
 
 
-def photo_image(ctx: ApplicantContext, doc: Document) -> np.ndarray | None:
-    """The photo's pixels: its region on its upright page, else the file itself."""
+def stored_photo(ctx: ApplicantContext, doc: Document) -> PhotoLook | None:
+    """The photo's facts, stored by the reading stage on its page for its first region
+    (pipeline.page_facts); None when the page or its image is gone."""
     page = ctx.page(doc.file, doc.pages[0]) if doc.pages else None
-    path = page.image_path if page is not None else _file(ctx, doc.file).path if _file(ctx, doc.file) else None
-    if path is None or not Path(path).is_file():
+    if page is None or page.facts is None or not doc.texts or not has_image(page):
         return None
-    try:
-        image = np.asarray(Image.open(path).convert("RGB"))
-    except OSError:
-        return None
-    if page is not None and doc.texts:
-        x0, y0, x1, y1 = (int(round(v)) for v in doc.texts[0].region.bbox)
-        crop = image[max(0, y0):y1, max(0, x0):x1]
-        if crop.size:
-            image = crop
-    return image
+    return page.facts.photo(doc.texts[0].region.bbox)
+
+
+def facts_of(look: PhotoLook) -> dict[str, Any]:
+    """A stored photo's facts in the shape `photo_facts` gives them."""
+    return {"width_px": look.width_px, "height_px": look.height_px, "background": look.background,
+            "color": look.color, "faces": look.faces, "face_boxes": [tuple(b) for b in look.face_boxes]}
 
 
 def _file(ctx: ApplicantContext, rel: str) -> BatchFile | None:
@@ -167,10 +169,10 @@ def check(ctx: ApplicantContext) -> list[Finding]:
         findings.append(Finding(code="PHOTO_FILE_TOO_LARGE", severity=Severity.WARNING, confidence=1.0,
                                 subject="photo", message=f"照片文件 {f.size / 1048576:.1f} MB，超过 {rule.max_bytes / 1048576:.1f} MB",
                                 documents=refs, expected=rule.max_bytes, found=f.size))
-    image = photo_image(ctx, doc)
-    if image is None:
+    look = stored_photo(ctx, doc)
+    if look is None:
         return findings
-    facts = photo_facts(image)
+    facts = facts_of(look)
     face = _face_problem(facts)
     if face is not None:
         findings.append(Finding(code="PHOTO_FACE", severity=Severity.ERROR, confidence=face[1], subject="photo",

@@ -15,37 +15,28 @@ wrongly rejected by the hash alone. Only pairs at >= 0.95 are reported.
 
 from __future__ import annotations
 
-import cv2
 import imagehash
 import numpy as np
-from PIL import Image
 
 from pipeline.context import ApplicantContext
+from pipeline.page_facts import PHOTO_THUMB, thumb_of
 from pipeline.types import Finding, Severity
-from validators.photo import photo_document, photo_image
+from validators.photo import photo_document, stored_photo
 
 MAX_DISTANCE = 4
 MIN_CORRELATION = 0.95
 
 
-def _thumb(image: np.ndarray) -> np.ndarray:
-    """64x64 grey, zero mean, unit norm: correlation is then a dot product."""
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-    t = cv2.resize(grey, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float64)
-    t -= t.mean()
-    norm = float(np.sqrt((t * t).sum()))
-    return t / norm if norm > 0 else t
-
-
 def photo_hash(ctx: ApplicantContext) -> tuple[imagehash.ImageHash, str, np.ndarray] | None:
-    """(pHash, document ref, normalised thumbnail) of the applicant's photo, or None."""
+    """(pHash, document ref, normalised thumbnail) of the applicant's photo, or None:
+    read from the facts the reading stage stored (pipeline.page_facts.photo_look)."""
     doc = photo_document(ctx)
     if doc is None:
         return None
-    image = photo_image(ctx, doc)
-    if image is None:
+    look = stored_photo(ctx, doc)
+    if look is None:
         return None
-    return imagehash.phash(Image.fromarray(image)), doc.ref, _thumb(image)
+    return imagehash.hex_to_hash(look.phash), doc.ref, thumb_of(look.thumb, PHOTO_THUMB)
 
 
 def check_batch(contexts: list[ApplicantContext]) -> dict[str, list[Finding]]:

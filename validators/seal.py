@@ -6,9 +6,11 @@ application letter; and, in organisation profiles, the business licence (the
 registration authority's seal).
 
 Seals come from `doc.seals` (detected on the page by `pipeline.seals.detect_seals` in
-the runner). Where a document has none and its page image is at hand, detection is run
-here on the document's regions before concluding the seal is missing, so the check is
-right whether or not the runner filled `doc.seals`.
+the runner). Where a document has none, the seals the reading stage found on the whole
+page (`Page.facts`) are looked up on the document's regions before concluding the seal
+is missing, so the check is right whether or not the runner filled `doc.seals`. Every
+pixel fact (seals, ink statistics, grey page) is computed once by the reading stage
+(pipeline.page_facts) and only read here: a warm re-run decodes no page.
 
 SEAL_MISSING is less certain on a grey photocopy (a red seal turned grey is found only
 when its ring is strong) and on poorly read pages. SEAL_SUSPICIOUS: ink of one flat
@@ -18,16 +20,13 @@ pressure and bleeds into the paper), or a black seal on a colour scan.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import numpy as np
-from PIL import Image
 
 from pipeline.context import ApplicantContext
 from pipeline.messages import DOC_TYPE_NAMES
-from pipeline.seals import detect_seals, ink_stats, is_grey, seal_in_region
-from pipeline.types import DocType, Document, Finding, Seal, Severity
+from pipeline.page_facts import has_image
+from pipeline.seals import seal_in_region
+from pipeline.types import DocType, Document, Finding, PageFacts, Seal, Severity
 
 ALWAYS_SEALED = {DocType.WORK_CERTIFICATE, DocType.RECOMMENDATION_FORM, DocType.APPLICATION_LETTER}
 # A pasted seal is told by two independent cues that must both hold, each scored from 0
@@ -75,24 +74,13 @@ def sealed_types(ctx: ApplicantContext) -> set[DocType]:
     return types
 
 
-@functools.lru_cache(maxsize=8)
-def _load(path: str, stamp: tuple[int, int]) -> np.ndarray | None:
-    """A page image, decoded once for the checks of one document (keyed by mtime, size)."""
-    try:
-        return np.asarray(Image.open(path).convert("RGB"))
-    except OSError:
-        return None
-
-
-def _page_image(ctx: ApplicantContext, doc: Document, number: int) -> np.ndarray | None:
+def _facts(ctx: ApplicantContext, doc: Document, number: int) -> PageFacts | None:
+    """The page's stored facts (pipeline.page_facts), while its image is on disk: a page
+    whose image was lost is not looked at, as when this check decoded it itself."""
     page = ctx.page(doc.file, number)
-    if page is None:
+    if page is None or page.facts is None or not has_image(page):
         return None
-    try:
-        st = Path(page.image_path).stat()
-    except OSError:
-        return None
-    return _load(page.image_path, (st.st_mtime_ns, st.st_size))
+    return page.facts
 
 
 def _regions(doc: Document) -> list[tuple[int, tuple[float, float, float, float] | None]]:
@@ -103,15 +91,15 @@ def _regions(doc: Document) -> list[tuple[int, tuple[float, float, float, float]
     return parts
 
 
-def _detect_here(ctx: ApplicantContext, doc: Document) -> list[Seal]:
-    """Seals on the document's regions, for when the runner has not filled doc.seals."""
+def _found_here(ctx: ApplicantContext, doc: Document) -> list[Seal]:
+    """Seals the reading stage found on the document's regions, for when doc.seals was
+    not filled (a context built outside the runner)."""
     found: list[Seal] = []
     for number, bbox in _regions(doc):
-        image = _page_image(ctx, doc, number)
-        if image is None:
+        facts = _facts(ctx, doc, number)
+        if facts is None:
             continue
-        seals = detect_seals(image, number)
-        found.extend(seals if bbox is None else seal_in_region(seals, bbox))
+        found.extend(facts.seals if bbox is None else seal_in_region(facts.seals, bbox))
     return found
 
 
@@ -120,20 +108,29 @@ def _quality(ctx: ApplicantContext, doc: Document) -> tuple[bool, bool, bool]:
     grey = False
     have = False
     for number in doc.pages:
-        image = _page_image(ctx, doc, number)
-        if image is not None:
+        facts = _facts(ctx, doc, number)
+        if facts is not None:
             have = True
-            grey = grey or is_grey(image)
+            grey = grey or facts.grey
     lines = [ln for t in doc.texts for ln in t.lines]
     poor = bool(lines) and float(np.mean([ln.confidence for ln in lines])) < 0.75
     return grey, poor or doc.type_confidence < 0.6, have
 
 
-def _suspicious(ctx: ApplicantContext, doc: Document, seal: Seal) -> Finding | None:
-    image = _page_image(ctx, doc, seal.page)
-    if image is None or seal.bbox is None:
+def _ink(seal: Seal) -> dict[str, float] | None:
+    """The seal's stored ink statistics as `pasted_score` takes them (None: not measured)."""
+    if seal.ink is None:
         return None
-    grey_page = is_grey(image)
+    stats = seal.ink.model_dump()
+    stats["edge_width"] = float("nan") if seal.ink.edge_width is None else seal.ink.edge_width
+    return stats
+
+
+def _suspicious(ctx: ApplicantContext, doc: Document, seal: Seal) -> Finding | None:
+    facts = _facts(ctx, doc, seal.page)
+    if facts is None or seal.bbox is None:
+        return None
+    grey_page = facts.grey
     name = DOC_TYPE_NAMES.get(doc.type.value, doc.type.value)
     ref = f"{doc.file}#{seal.page}"
     if seal.color in ("black", "other") and not grey_page:
@@ -141,7 +138,9 @@ def _suspicious(ctx: ApplicantContext, doc: Document, seal: Seal) -> Finding | N
         return Finding(code="SEAL_SUSPICIOUS", severity=Severity.WARNING, confidence=0.6,
                        subject=doc.type.value, message=f"{name}上的印章为{colour}（彩色扫描件），请核对是否为原印",
                        documents=[ref], expected="red", found=seal.color)
-    stats = ink_stats(image, seal)
+    stats = _ink(seal)
+    if stats is None:
+        return None
     score = pasted_score(stats, _radius(seal))
     if score >= MIN_PASTED_SCORE:
         return Finding(code="SEAL_SUSPICIOUS", severity=Severity.WARNING, confidence=round(0.45 + 0.35 * score, 3),
@@ -157,7 +156,7 @@ def check(ctx: ApplicantContext) -> list[Finding]:
     for doc in ctx.documents:
         if doc.type not in must:
             continue
-        seals = doc.seals or _detect_here(ctx, doc)
+        seals = doc.seals or _found_here(ctx, doc)
         if not seals:
             grey, poor, have = _quality(ctx, doc)
             conf = 0.9

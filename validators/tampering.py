@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.context import ApplicantContext
-from pipeline.types import BBox, DocType, Document, FileKind, Finding, Page, Severity
+from pipeline.types import BatchFile, BBox, DocType, Document, FileKind, Finding, Page, Severity
 from validators.common import finding
 
 log = logging.getLogger(__name__)
@@ -201,14 +201,13 @@ def _overlap(a: BBox, b: BBox) -> float:
     return ix * iy / area
 
 
-def stored_luma(ctx: ApplicantContext, file: str, number: int) -> np.ndarray | None:
+def upload_luma(bf: BatchFile, page: Page) -> np.ndarray | None:
     """The page's luma from the uploaded JPEG's own pixels, when the page is exactly
-    those pixels (page 1 of a JPEG image, not turned, not downscaled); else None."""
+    those pixels (page 1 of a JPEG image, not turned, not downscaled); else None. Read
+    once, by the reading stage (pipeline.page_facts.jpeg_grid), never by the check."""
     from PIL import Image
 
-    bf = next((f for f in ctx.files if f.rel_path == file), None)
-    page: Page | None = ctx.page(file, number)
-    if bf is None or page is None or bf.kind != FileKind.JPEG or number != 1:
+    if bf.kind != FileKind.JPEG or page.number != 1:
         return None
     if page.source != "image" or page.rotation:
         return None
@@ -220,8 +219,29 @@ def stored_luma(ctx: ApplicantContext, file: str, number: int) -> np.ndarray | N
                 return None
         return luma_of(bf.path)
     except (OSError, ValueError, SyntaxError) as exc:
-        log.debug("tampering: cannot read %s: %s", file, exc)
+        log.debug("tampering: cannot read %s: %s", bf.rel_path, exc)
         return None
+
+
+def stored_luma(ctx: ApplicantContext, file: str, number: int) -> np.ndarray | None:
+    """`upload_luma` of one page of the applicant's files (None when absent)."""
+    bf = next((f for f in ctx.files if f.rel_path == file), None)
+    page: Page | None = ctx.page(file, number)
+    if bf is None or page is None:
+        return None
+    return upload_luma(bf, page)
+
+
+def suspects_of(scores: dict[BBox, LineScore], boxes: list[BBox]) -> list[LineScore]:
+    """`suspects` over line scores computed beforehand (the page's stored facts)."""
+    judged = [s for b in boxes if (s := scores.get(tuple(b))) is not None and s.energy >= MIN_ENERGY]
+    hits = [s for s in judged if s.suspect]
+    if not hits:
+        return []
+    for g in {s.grid for s in hits}:
+        if sum(s.grid == g for s in judged) >= SHARED_GRID * len(judged):
+            hits = [s for s in hits if s.grid != g]
+    return hits
 
 
 def _field_of(doc: Document, number: int, box: BBox) -> str | None:
@@ -246,15 +266,14 @@ def check(ctx: ApplicantContext) -> list[Finding]:
             for line in t.lines:
                 pages.setdefault((doc.file, t.page), []).append((doc, line.text, line.bbox))
     for (file, number), lines in pages.items():
-        luma = stored_luma(ctx, file, number)
-        if luma is None:
+        page = ctx.page(file, number)
+        grid = page.facts.jpeg_grid if page is not None and page.facts is not None else None
+        if grid is None:  # not the upload's own JPEG pixels, or not judged: no cue
             continue
+        scores = {tuple(g.bbox): LineScore(box=tuple(g.bbox), ratio=g.ratio, grid=tuple(g.grid), energy=g.energy)
+                  for g in grid}
         boxes = list(dict.fromkeys(b for _, _, b in lines))
-        try:
-            hits = suspects(luma, boxes)
-        except (ValueError, MemoryError) as exc:  # a page that cannot be judged is skipped
-            log.debug("tampering: %s#%d not judged: %s", file, number, exc)
-            continue
+        hits = suspects_of(scores, boxes)
         for hit in hits:
             doc, text, _ = next(x for x in lines if x[2] == hit.box)
             subject = _field_of(doc, number, hit.box)
