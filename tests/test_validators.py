@@ -543,6 +543,12 @@ def test_a_doubtful_licence_name_confirmed_elsewhere_needs_no_look() -> None:
     code = make_uscc(random.Random(12), GZ, "91")
     confirmed = _licence_read("广州华粤科技有限公司", code, 0.4)
     assert [f.subject for f in low_confidence.check(confirmed)] == []
+    # The licence and the form cut from one long image share a page: still two documents.
+    one_page = ctx([doc("business_license", {"org_name": fv("广州华粤科技有限公司", 0.4), "uscc": fv(code, 0.4)},
+                        name="材料长图"),
+                    doc("recommendation_form", {"org_name": "广州华粤科技有限公司", "uscc": code}, name="材料长图")],
+                   "gd-org-filing", roster={"机构名称": "广州华粤科技有限公司", "统一社会信用代码": code})
+    assert low_confidence.check(one_page) == []
     # Only the roster to confirm it (typed by the applicant, not a document): still a look.
     alone = ctx([doc("business_license", {"org_name": fv("广州华粤科技有限公司", 0.4), "uscc": fv(code, 0.4)})],
                 "gd-org-filing", roster={"机构名称": "广州华粤科技有限公司", "统一社会信用代码": code})

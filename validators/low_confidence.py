@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pipeline.context import ApplicantContext
 from pipeline.messages import field_name
-from pipeline.types import DocType, Finding, Severity
+from pipeline.types import DocType, Document, Finding, Severity
 from validators.common import (
     LOW_FIELD_CONFIDENCE,
     clean_id,
@@ -29,12 +29,14 @@ CORROBORATED = {"org_name": ("机构名称", clean_org), "uscc": ("统一社会�
 ORG_SOURCES = (DocType.BUSINESS_LICENSE, DocType.RECOMMENDATION_FORM, DocType.APPLICATION_LETTER)
 
 
-def _corroborated(ctx: ApplicantContext, doc_ref: str, key: str) -> bool:
-    """Whether two other sources, one a document read surely, agree on `key`."""
+def _corroborated(ctx: ApplicantContext, doc: Document, key: str) -> bool:
+    """Whether two other sources, one a document read surely, agree on `key`. Another
+    document may share this one's page (a licence and a form in one long image), so a
+    source is this document's own reading only when its type matches too."""
     if key not in CORROBORATED or ctx.profile.subject != "organisation":
         return False
     column, norm = CORROBORATED[key]
-    others = [s for s in field_sources(ctx, key, ORG_SOURCES, column) if s.ref != doc_ref]
+    others = [s for s in field_sources(ctx, key, ORG_SOURCES, column) if not (s.ref == doc.ref and s.doc_type == doc.type.value)]
     values: dict[str, list] = {}
     for s in others:
         values.setdefault(norm(s.value), []).append(s)
@@ -64,7 +66,7 @@ def check(ctx: ApplicantContext) -> list[Finding]:
             fv = doc.fields.get(key)
             if fv is None or not present(fv.value) or fv.confidence >= LOW_FIELD_CONFIDENCE:
                 continue
-            if _corroborated(ctx, doc.ref, key):
+            if _corroborated(ctx, doc, key):
                 continue
             findings.append(finding(
                 "LOW_CONFIDENCE", Severity.WARNING,

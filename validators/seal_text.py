@@ -158,7 +158,7 @@ def _fallback_issuers(ctx: ApplicantContext, doc: Document) -> list[tuple[str, f
     for key in keys:
         types, column = FALLBACK_SOURCES[key]
         for s in field_sources(ctx, key, types, column):
-            if s.ref == doc.ref or not isinstance(s.value, str) or not s.value.strip():
+            if (s.ref == doc.ref and s.doc_type == doc.type.value) or not isinstance(s.value, str) or not s.value.strip():
                 continue
             out.append((s.value.strip(), s.confidence * FALLBACK_DISCOUNT))
     if not out or any(not (same_org(a, b) or distance(clean_org(a), clean_org(b)) <= 1)
