@@ -39,13 +39,17 @@ from pipeline.samples.score import (
     PERSON_FIELDS,
     decision_outcomes,
     expected_calibration_error,
+    merge_runs,
     score_decisions,
     score_fields,
     score_findings,
+    truth_field_keys,
 )
 from pipeline.settings import RunOptions
 
-FIELD_LABELS = {"name": "name", "id_number": "ID number", "birth_date": "birth date", "gender": "gender"}
+FIELD_LABELS = {"name": "name", "id_number": "ID number", "birth_date": "birth date", "gender": "gender",
+                "org_name": "organisation name", "uscc": "USCC"}
+ORG_FIELDS = ("org_name", "uscc")
 
 
 def _pct(x: float) -> str:
@@ -71,8 +75,15 @@ def print_tables(report: dict[str, Any], truth: dict[str, Any]) -> None:
     for key in PERSON_FIELDS:
         print(f"  {FIELD_LABELS[key]:22s} {_pct(fs.accuracy(key))}  ({fs.correct[key]}/{fs.total[key]})")
     n = sum(fs.total.values())
-    print(f"  {'all fields':22s} {_pct(fs.overall)}  ({sum(fs.correct.values())}/{n}); "
+    print(f"  {'all person fields':22s} {_pct(fs.overall)}  ({sum(fs.correct.values())}/{n}); "
           f"documents with every field right {_pct(fs.documents_all_right).strip()}")
+    org = score_fields(report, truth, ORG_FIELDS)
+    for key in ORG_FIELDS:
+        if org.total[key]:
+            print(f"  {FIELD_LABELS[key]:22s} {_pct(org.accuracy(key))}  ({org.correct[key]}/{org.total[key]})")
+    every = score_fields(report, truth, truth_field_keys(truth))
+    print(f"  {'every truth field':22s} {_pct(every.overall)}  ({sum(every.correct.values())}/"
+          f"{sum(every.total.values())}, {len(every.total)} field names, exact match)")
 
     fd = score_findings(report, truth)
     kinds = Counter(e.get("defect", "?") for a in truth["applicants"] for e in a.get("expected_findings", []))
@@ -82,6 +93,8 @@ def print_tables(report: dict[str, Any], truth: dict[str, Any]) -> None:
     for code in sorted(fd.expected):
         label = f"{code} ({', '.join(by_code[code])})" if by_code[code] else code
         print(f"  {label:58s} {_pct(fd.recall(code))}  ({fd.found[code]}/{fd.expected[code]})")
+    print(f"  precision of error/warning codes {_pct(fd.precision).strip()} "
+          f"({sum(fd.true_positive.values())}/{sum(fd.emitted.values())} applicant-codes expected)")
     print(f"  clean applicants with an error/warning: {fd.clean_alarmed}/{fd.clean}")
     if fd.false_alarms:
         top = ", ".join(f"{c} {n}" for c, n in fd.false_alarms.most_common(8))
@@ -119,7 +132,18 @@ def main() -> int:
     ap.add_argument("--misses", type=int, default=0, help="also print that many field misses")
     ap.add_argument("--no-variety", dest="variety", action="store_false",
                     help="the generator's plain documents only (variety is on by default)")
+    ap.add_argument("--score", nargs="+", metavar="DIR", default=None,
+                    help="run nothing: print the tables over saved runs (DIR/truth.json and DIR/out/report.json, "
+                         "e.g. bench-out/calibrate/*), all batches together")
     args = ap.parse_args()
+
+    if args.score:
+        runs = [(Path(d).name, json.loads((Path(d) / "out" / "report.json").read_text(encoding="utf-8")),
+                 json.loads((Path(d) / "truth.json").read_text(encoding="utf-8"))) for d in args.score]
+        report, truth = merge_runs(runs)
+        print(f"{len(runs)} saved runs, {len(truth['applicants'])} applicants")
+        print_tables(report, truth)
+        return 0
 
     root = Path(args.dir or f"bench-out/fields-{args.profile}")
     t0 = time.perf_counter()

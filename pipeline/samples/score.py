@@ -119,6 +119,32 @@ def _truth_sequence(docs: list[dict[str, Any]], doc_type: str) -> list[dict[str,
     return [d for d in docs if d["type"] == doc_type and not (doc_type == "id_card" and d.get("side") == "back")]
 
 
+def truth_field_keys(truth: dict[str, Any]) -> tuple[str, ...]:
+    """Every field name the truth documents carry (for the all-fields figure)."""
+    keys: dict[str, None] = {}
+    for app in truth["applicants"]:
+        for f in app["files"]:
+            for d in f["documents"]:
+                keys.update(dict.fromkeys(d["fields"]))
+    return tuple(keys)
+
+
+def merge_runs(runs: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One (report, truth) pair from several saved runs (name, report, truth), each
+    applicant key and file path prefixed by its run's name, so the scores above can be
+    taken over many generated batches at once."""
+    report: dict[str, Any] = {"applicants": []}
+    truth: dict[str, Any] = {"applicants": []}
+    for name, rep, tru in runs:
+        for a in rep["applicants"]:
+            docs = [{**d, "file": f"{name}/{d['file']}"} for d in a["documents"]]
+            report["applicants"].append({**a, "key": f"{name}/{a['key']}", "documents": docs})
+        for a in tru["applicants"]:
+            files = [{**f, "path": f"{name}/{f['path']}"} for f in a["files"]]
+            truth["applicants"].append({**a, "key": f"{name}/{a['key']}", "files": files})
+    return report, truth
+
+
 def score_fields(report: dict[str, Any], truth: dict[str, Any],
                  fields: tuple[str, ...] = PERSON_FIELDS) -> FieldScore:
     """name / id_number / birth_date / gender per document against the truth documents,
@@ -163,6 +189,8 @@ class FindingScore:
     clean: int = 0  # applicants with no expected finding
     clean_alarmed: int = 0  # of those, applicants with an error or warning finding
     false_alarms: Counter = field(default_factory=Counter)  # code -> error/warning findings on clean applicants
+    emitted: Counter = field(default_factory=Counter)  # code -> applicants given it as an error or warning
+    true_positive: Counter = field(default_factory=Counter)  # code -> of those, applicants expected to get it
 
     def recall(self, code: str) -> float:
         return self.found[code] / self.expected[code] if self.expected[code] else 1.0
@@ -171,6 +199,13 @@ class FindingScore:
     def overall_recall(self) -> float:
         n = sum(self.expected.values())
         return sum(self.found.values()) / n if n else 1.0
+
+    @property
+    def precision(self) -> float:
+        """Share of the error/warning codes given to applicants that were expected (micro
+        average over applicant and code, as the devset scorer counts it)."""
+        n = sum(self.emitted.values())
+        return sum(self.true_positive.values()) / n if n else 1.0
 
 
 def _by_key(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -187,6 +222,9 @@ def score_findings(report: dict[str, Any], truth: dict[str, Any]) -> FindingScor
         rep = got.get(app["key"], {"findings": []})
         codes = {f["code"] for f in rep.get("findings", [])}
         expected = {e["code"] for e in app.get("expected_findings", [])}
+        for code in {f["code"] for f in rep.get("findings", []) if f.get("severity") in ("error", "warning")}:
+            s.emitted[code] += 1
+            s.true_positive[code] += code in expected
         if not expected:
             s.clean += 1
             alarms = [f["code"] for f in rep.get("findings", []) if f.get("severity") in ("error", "warning")]
