@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v13"  # v13: Page.facts and Seal.ink stored (issue 14)
+STAGE_VERSION = "file-v14"  # v14: tall regions read in page-sized bands; v13: Page.facts and Seal.ink
 
 # An image file no larger than this (px, long side) is photo-sized: 二寸 is 413x579.
 PHOTO_FILE_MAX_SIDE = 800
@@ -90,6 +90,46 @@ def _offset(lines: Iterable[OcrLine], dx: float, dy: float) -> list[OcrLine]:
         x0, y0, x1, y1 = line.bbox
         poly = [(px + dx, py + dy) for px, py in line.polygon] if line.polygon else None
         out.append(line.model_copy(update={"bbox": (x0 + dx, y0 + dy, x1 + dx, y1 + dy), "polygon": poly}))
+    return out
+
+
+# A region taller than this many widths (a long image of stacked documents, a phone
+# screenshot) is read in bands about as tall as an A4 page is for its width: the engine
+# scales its whole input to a fixed side, so a 1:3.5 strip read at once came out at a
+# quarter of its scale and lost its small print (a licence's 统一社会信用代码 line, the
+# spread 名 称 label).
+TALL_RATIO = 1.8
+BAND_RATIO = 1.414  # A4
+BAND_OVERLAP = 0.12  # of the width: more than a text line is tall at that scale
+
+
+def band_spans(height: int, width: int) -> list[tuple[int, int, int, int]]:
+    """(band start, band end, own from, own to) for reading a tall region in bands: the
+    bands overlap, and each keeps the lines whose centre lies in its own part, so a line
+    across a cut is read whole by the band that holds it and only once."""
+    if height <= TALL_RATIO * width:
+        return [(0, height, 0, height)]
+    band = int(round(BAND_RATIO * width))
+    overlap = max(48, int(round(BAND_OVERLAP * width)))
+    step = band - overlap
+    n = -(-(height - overlap) // step)
+    starts = [min(i * step, height - band) for i in range(n)]
+    ends = [s + band for s in starts]
+    cuts = [0] + [(ends[i] + starts[i + 1]) // 2 for i in range(n - 1)] + [height]
+    return [(starts[i], ends[i], cuts[i], cuts[i + 1]) for i in range(n)]
+
+
+def read_region(engine, crop: np.ndarray) -> list[OcrLine]:
+    """OCR lines of one region in its pixels, a tall region read in bands (`band_spans`)."""
+    h, w = crop.shape[:2]
+    spans = band_spans(h, w)
+    if len(spans) == 1:
+        return engine.read(crop)
+    out: list[OcrLine] = []
+    for start, end, own_from, own_to in spans:
+        for ln in _offset(engine.read(crop[start:end]), 0, start):
+            if own_from <= (ln.bbox[1] + ln.bbox[3]) / 2 < own_to:
+                out.append(ln)
     return out
 
 
@@ -170,7 +210,7 @@ def read_page(page: Page, engine, face_detector, file: BatchFile | None = None,
             engine_name = "text_layer"
         else:
             with timing.stage("page OCR"):
-                lines = _offset(engine.read(crop), x0, y0)
+                lines = _offset(read_region(engine, crop), x0, y0)
             engine_name = engine.name
         seconds = time.perf_counter() - t0
         # Documents stacked without a blank band between them are told apart by their text.

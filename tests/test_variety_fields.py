@@ -168,3 +168,45 @@ def test_a_label_cell_read_with_one_slip_still_names_its_value(engine) -> None:
     assert slipped["org_name"].confidence < exact["org_name"].confidence
     assert "org_name" not in extract("机构名型")  # one slip from 机构名称 and from 机构类型 alike
     assert "org_name" not in extract("机桐名称表格说明")  # more than the label and a colon
+
+
+def test_small_print_of_a_long_image_is_read(tmp_path) -> None:
+    """A licence and a form stacked on a desk in one long image (no blank band between
+    them): read as one 1:3.5 strip, the engine scaled it to a quarter and lost the
+    licence's 统一社会信用代码 line and its spread 名 称 label; read in page-sized bands,
+    both documents give their organisation's name and code."""
+    from pipeline.ingest import ingest
+    from pipeline.runner import process_file
+    from pipeline.samples.documents import build_doc
+    from pipeline.samples.packaging import FilePlan, write_file
+    from pipeline.samples.people import make_person
+
+    rng = random.Random(7)
+    person = make_person(rng, "广东省")
+    specs = [build_doc(t, person, rng, "gd-org-filing") for t in ("business_license", "recommendation_form")]
+    plan = FilePlan("材料长图.jpg", "long_image", [0, 1], "jpg", options={"desk": True})
+    folder = tmp_path / "batch" / "001_机构"
+    folder.mkdir(parents=True)
+    write_file(plan, specs, folder / plan.name, random.Random(3))
+    batch = ingest(tmp_path / "batch", tmp_path / "work" / "batch")
+    (f,) = [f for a in batch.applicants for f in a.files]
+    docs = {d.type.value: extract_document(d) for d in process_file(f, tmp_path / "work").documents}
+    assert set(docs) >= {"business_license", "recommendation_form"}, list(docs)
+    org = specs[0].fields
+    for d in docs.values():
+        if d.type.value in ("business_license", "recommendation_form"):
+            got = {k: v.value for k, v in d.fields.items()}
+            _check(org, got, ("org_name", "uscc"))
+
+
+def test_tall_regions_are_read_in_overlapping_bands() -> None:
+    from pipeline.runner import band_spans
+
+    assert band_spans(2339, 1654) == [(0, 2339, 0, 2339)]  # an A4 page is read whole
+    for h, w in ((4841, 1392), (3000, 1000), (20000, 900)):
+        spans = band_spans(h, w)
+        assert spans[0][2] == 0 and spans[-1][3] == h and spans[-1][1] == h
+        for (s0, e0, _, own_to), (s1, _, own_from, _) in zip(spans, spans[1:], strict=False):
+            assert own_to == own_from and s1 < own_to < e0  # each row owned once, inside its band
+            assert min(own_to - s1, e0 - own_to) >= 24  # a text line across the cut fits either band
+        assert all(e - s <= 1.5 * w for s, e, _, _ in spans)
