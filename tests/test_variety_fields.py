@@ -16,7 +16,8 @@ from extractors import extract_document
 from pipeline.types import DocType, Document, PageText, Region
 
 
-def _read(engine: Any, doc_type: str, variant: str | None, seed: int, **style: Any) -> tuple[dict, dict]:
+def _read(engine: Any, doc_type: str, variant: str | None, seed: int, extra: dict | None = None,
+          **style: Any) -> tuple[dict, dict]:
     from pipeline.samples.degrade import scan
     from pipeline.samples.documents import build_doc, long_summary, render_pages
     from pipeline.samples.people import make_person
@@ -25,6 +26,7 @@ def _read(engine: Any, doc_type: str, variant: str | None, seed: int, **style: A
     person = make_person(rng)
     spec = build_doc(doc_type, person, rng, "generic", variant)
     spec.extra["style"] = dict(style)
+    spec.extra.update(extra or {})
     if style.get("booklet"):  # what draw_style does to the truth of these styles
         spec.fields["job_type"] = spec.fields["occupation"]
         spec.fields["birth_date"] = spec.fields["birth_date"][:7]
@@ -85,6 +87,14 @@ def test_recommendation_letter_is_about_the_recommended_organisation(engine) -> 
     """A 推荐函 (the notices' template): org_name is the organisation recommended, with its
     USCC, not the department that signs it."""
     truth, got = _read(engine, "application_letter", "推荐函", 25)
+    _check(truth, got, ("org_name", "uscc", "issue_date"))
+
+
+def test_recommendation_as_an_official_letter(engine) -> None:
+    """The same recommendation as a department's 公函: red heading and letter number, the
+    title 关于推荐 X 申请…的函 and 我会对 X（统一社会信用代码：…）in the body, wrapped. The
+    organisation recommended and its code are read, not the department."""
+    truth, got = _read(engine, "application_letter", "推荐函", 25, extra={"letter_form": "公函"})
     _check(truth, got, ("org_name", "uscc", "issue_date"))
 
 

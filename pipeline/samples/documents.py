@@ -857,7 +857,8 @@ def _license(s: DocSpec) -> list[Layout]:
     title = {"public": "事业单位法人证书", "npo": "民办非企业单位登记证书"}.get(s.variant, "营 业 执 照")
     lay.text(w / 2, 400, title, 110 if s.variant == "company" else 90, "serif", "ms", bold=True)
     lay.text(w / 2, 470, "（副  本）", 40, "serif", "ms")
-    lay.text(170, 420, f"统一社会信用代码  {f['uscc']}", 38, "serif")
+    # Above the title's band: level with it, the code ran into a long title (民办非企业单位登记证书).
+    lay.text(170, 275, f"统一社会信用代码  {f['uscc']}", 38, "serif")
     lay.image(170, 500, _qr(random.Random(f["uscc"]), 25, 9))
     est = parse(f["established_date"])
     if s.variant == "company":
@@ -946,13 +947,14 @@ def _official_letter(lay: Layout, s: DocSpec) -> float:
     f, e = s.fields, s.extra
     w = lay.width
     red = (200, 30, 30)
-    lay.text(w / 2, 300, f["org_name"], 84, "serif", "ms", color=red, bold=True)
+    dept = e["dept"]  # the department writes the letter; fields["org_name"] is the one recommended
+    lay.text(w / 2, 300, dept, 84, "serif", "ms", color=red, bold=True)
     year = f["issue_date"][:4]
     number = int(e["uscc"][-4:], 36) % 300 + 1
-    lay.text(w / 2, 430, f"粤{f['org_name'][3:5]}函〔{year}〕{number}号", 36, "serif", "ms")
+    lay.text(w / 2, 430, f"粤{dept[3:5]}函〔{year}〕{number}号", 36, "serif", "ms")
     lay.line(160, 470, w - 160, 470, 5, red)
     y = 580.0
-    for ln in wrap(f"{f['org_name']}关于推荐{e['subject_org']}申请广东省社会培训评价组织备案的函", w - 400, 50, "sans"):
+    for ln in wrap(f"{dept}关于推荐{e['subject_org']}申请广东省社会培训评价组织备案的函", w - 400, 50, "sans"):
         lay.text(w / 2, y, ln, 50, "sans", "ms", bold=True)
         y += 76
     lay.text(200, y + 60, "广东省人力资源和社会保障厅：", 38)
