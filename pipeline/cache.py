@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+
+from pipeline.fileio import atomic_write
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,19 +23,6 @@ def cache_key(*parts: object) -> str:
     """A short stable key from the parts (sha256, stage version, options)."""
     raw = json.dumps([str(p) for p in parts], ensure_ascii=False)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class StageCache:
@@ -55,4 +42,4 @@ class StageCache:
             return None  # absent or from an incompatible version: recompute
 
     def put(self, key: str, value: BaseModel) -> None:
-        atomic_write_bytes(self._path(key), value.model_dump_json().encode("utf-8"))
+        atomic_write(self._path(key), value.model_dump_json().encode("utf-8"), fsync=False)

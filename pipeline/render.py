@@ -18,7 +18,6 @@ import os
 import re
 import struct
 import unicodedata
-import uuid
 import warnings
 import zlib
 from dataclasses import asdict, dataclass
@@ -29,6 +28,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
+from pipeline.fileio import atomic_path, atomic_write
 from pipeline.types import BatchFile, FileKind, Finding, FindingCode, OcrLine, Page, Severity
 
 log = logging.getLogger(__name__)
@@ -98,13 +98,8 @@ def _scale_for(w: float, h: float, limits: RenderLimits) -> float:
 
 def _save_png(img: Image.Image, out: Path) -> None:
     """Write atomically: a reader (or a crashed run) never sees half a PNG."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+    with atomic_path(out) as tmp:
         img.save(tmp, format="PNG", compress_level=1)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- cache
@@ -151,13 +146,7 @@ def _save_cache(
             for f in findings
         ],
     }
-    page_dir.mkdir(parents=True, exist_ok=True)
-    tmp = page_dir / f".manifest.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        tmp.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-        os.replace(tmp, page_dir / "manifest.json")
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(page_dir / "manifest.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"), fsync=False)
 
 
 # ---------------------------------------------------------------- entry point

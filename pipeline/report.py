@@ -1,7 +1,7 @@
 """Report writers: report.json, queue.csv, queue.xlsx, report.html and evidence/ crops.
 
 Everything here reads a finished `Report` and writes files; nothing decides anything.
-Every file goes through `atomic_write` (pipeline/storage/local.py: temp name in the same folder, then os.replace),
+Every file goes through `atomic_write` (pipeline/fileio.py: temp name in the same folder, then os.replace),
 so a run killed half-way leaves the previous outputs or the new ones, never a torn file.
 report.json is written last: when it is there, everything it points at is there too.
 """
@@ -30,7 +30,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from pipeline import timing
-from pipeline.cache import atomic_write_bytes
+from pipeline.fileio import atomic_write
 from pipeline.messages import (
     color_word,
     decision_word,
@@ -42,7 +42,6 @@ from pipeline.messages import (
     severity_word,
     shape_word,
 )
-from pipeline.storage.local import atomic_write
 from pipeline.types import (
     ApplicantResult,
     BBox,
@@ -597,7 +596,7 @@ def _derived(page: Page, params: tuple[Any, ...], make: Callable[[], bytes]) -> 
         pass
     data = make()
     try:
-        atomic_write_bytes(cached, data)
+        atomic_write(cached, data, fsync=False)
     except OSError as exc:
         log.debug("cannot cache %s: %s", cached, exc)
     return data

@@ -35,12 +35,12 @@ from pipeline.classify import (
 )
 from pipeline.context import ApplicantContext, RosterRow
 from pipeline.decide import decide
+from pipeline.fileio import atomic_write
 from pipeline.profile import Profile, load_profile
 from pipeline.render import render_file
 from pipeline.segment import LONG_IMAGE_ASPECT, segment_page, split_by_content
 from pipeline.settings import RunOptions
 from pipeline.sniff import extension_lies
-from pipeline.storage.local import atomic_write
 from pipeline.types import (
     ApplicantFolder,
     ApplicantResult,

@@ -530,11 +530,11 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path, monkeypatch) -> 
     def boom(fd: int) -> None:
         raise OSError("disk full")
 
-    from pipeline.storage import local  # the one atomic write, which the report writer uses
+    from pipeline import fileio  # the one atomic write, which the report writer uses
 
-    monkeypatch.setattr(local.os, "fsync", boom)
+    monkeypatch.setattr(fileio.os, "fsync", boom)
     with pytest.raises(OSError):
-        local.atomic_write(target, b"new")
+        fileio.atomic_write(target, b"new")
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 

@@ -216,7 +216,7 @@ def test_tall_regions_are_read_in_overlapping_bands() -> None:
     for h, w in ((4841, 1392), (3000, 1000), (20000, 900)):
         spans = band_spans(h, w)
         assert spans[0][2] == 0 and spans[-1][3] == h and spans[-1][1] == h
-        for (s0, e0, _, own_to), (s1, _, own_from, _) in zip(spans, spans[1:], strict=False):
+        for (_s0, e0, _, own_to), (s1, _, own_from, _) in zip(spans, spans[1:], strict=False):
             assert own_to == own_from and s1 < own_to < e0  # each row owned once, inside its band
             assert min(own_to - s1, e0 - own_to) >= 24  # a text line across the cut fits either band
         assert all(e - s <= 1.5 * w for s, e, _, _ in spans)

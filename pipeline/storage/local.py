@@ -5,33 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.fileio import atomic_path, atomic_write
 from pipeline.storage.base import ObjectInfo, StorageError
-
-# mkstemp creates 0600 files; outputs get the usual mode. Read once, at import, because
-# os.umask can only be read by setting it (not thread-safe later).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes so that `path` is either the old file or the complete new one: a temp
-    name in the same folder, fsync, then os.replace. Every output file goes through it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class LocalStore:
@@ -116,27 +94,18 @@ class LocalStore:
     def download(self, key: str, dest: Path) -> Path:
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.part")
         try:
-            shutil.copyfile(self.path(key), tmp)
-            os.replace(tmp, dest)
+            with atomic_path(dest) as tmp:
+                shutil.copyfile(self.path(key), tmp)
         except FileNotFoundError as exc:
             raise StorageError(f"no such object: {key}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
         return dest
 
     def upload(self, src: Path, key: str) -> None:
         dest = self.path(key)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-        os.close(fd)
-        try:
+        with atomic_path(dest) as tmp:
             shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pipeline.fileio import temp_beside
 from pipeline.settings import S3Settings, Settings
 from pipeline.storage.base import ObjectInfo, StorageError, TransientStorageError
 
@@ -193,7 +194,7 @@ class S3Store:
     def download(self, key: str, dest: Path) -> Path:
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.part")
+        tmp = temp_beside(dest)  # minio writes here and renames it over dest
         name = self._name(key)
         try:
             with self._errors("download", key):

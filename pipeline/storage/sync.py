@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.fileio import atomic_write
 from pipeline.storage import Store, open_store
 from pipeline.storage.base import ObjectInfo, StorageError
 
@@ -137,10 +138,7 @@ def pull_object(url: str, info: ObjectInfo, work_dir: Path) -> str:
         raise StorageError(f"key outside the batch folder: {info.key!r}")
     store_for(url).download(info.key, dest)
     tag_file = _etag_file(Path(work_dir) / META_DIR, info.key)
-    tag_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tag_file.with_name(f".{tag_file.name}.tmp")
-    tmp.write_text(_tag(info))
-    os.replace(tmp, tag_file)
+    atomic_write(tag_file, _tag(info).encode("utf-8"), fsync=False)
     return info.key
 
 
