@@ -4,20 +4,19 @@ suppression of seal ink before the OCR of text under a seal, on generated pages.
 from __future__ import annotations
 
 import random
-from datetime import date
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from models.ocr import normalize_text
-from pipeline.context import ApplicantContext, RosterRow
-from pipeline.profile import load_profile
+from pipeline.context import ApplicantContext
 from pipeline.samples import degrade
 from pipeline.samples.fonts import font
 from pipeline.samples.seals import draw_seal
 from pipeline.seals import detect_seals, read_seal_text, suppress_seal_ink, unwrap_seal
-from pipeline.types import BatchFile, DocType, Document, FieldValue, FileKind, Seal
+from pipeline.types import DocType, Document, FieldValue, Seal
+from tests.builders import ctx
 from tests.test_seals import render
 from validators.common import distance
 from validators.seal_text import check, similarity
@@ -75,9 +74,7 @@ def test_small_or_cut_seals_are_not_read(engine) -> None:
 
 
 def _ctx(doc: Document) -> ApplicantContext:
-    f = BatchFile(rel_path=doc.file, path="/nonexistent", size=1, sha256="0" * 64, kind=FileKind.JPEG)
-    return ApplicantContext(key="001_张三", documents=[doc], files=[f], profile=load_profile("gd-supervisor"),
-                            batch_date=date(2026, 6, 30))
+    return ctx([doc], "gd-supervisor")
 
 
 def _doc(employer: str, seal_text: str | None, text_conf: float = 0.98, field_conf: float = 0.97) -> Document:
@@ -195,33 +192,27 @@ def _form(seal_text: str, fields: dict[str, str] | None = None) -> Document:
                     text=seal_text, text_confidence=0.98)])
 
 
-def _with(docs: list[Document], profile: str, roster: dict[str, str] | None = None) -> ApplicantContext:
-    row = RosterRow(row=2, values=roster, folder="001_张三") if roster is not None else None
-    return ApplicantContext(key="001_张三", documents=docs, profile=load_profile(profile),
-                            batch_date=date(2026, 6, 30), roster_row=row)
-
-
 def test_a_form_without_its_name_cell_is_checked_against_the_employer_read_elsewhere() -> None:
     employer = "佛山蓝海机电设备有限公司"
     work = _doc(employer, None)
-    found = check(_with([_form("广州德信餐饮管理有限公司"), work], "gd-supervisor", {"工作单位": employer}))
+    found = check(ctx([_form("广州德信餐饮管理有限公司"), work], "gd-supervisor", {"工作单位": employer}))
     assert [(f.code, f.expected) for f in found] == [("SEAL_TEXT_MISMATCH", employer)]
     assert found[0].documents == ["001_张三/form.jpg#1"]
     # The employer's own seal, and a form whose employers disagree, say nothing.
-    assert check(_with([_form(employer), work], "gd-supervisor", {"工作单位": employer})) == []
-    assert check(_with([_form("广州德信餐饮管理有限公司"), work], "gd-supervisor",
+    assert check(ctx([_form(employer), work], "gd-supervisor", {"工作单位": employer})) == []
+    assert check(ctx([_form("广州德信餐饮管理有限公司"), work], "gd-supervisor",
                        {"工作单位": "深圳华粤科技有限公司"})) == []
     # Nor does a work certificate, which may come from a former employer.
-    assert check(_with([_doc("", "广州德信餐饮管理有限公司"), work], "gd-supervisor")) == []
+    assert check(ctx([_doc("", "广州德信餐饮管理有限公司"), work], "gd-supervisor")) == []
 
 
 def test_an_org_filing_form_is_checked_against_the_licence_and_roster() -> None:
     org = "广州华粤科技有限公司"
     licence = Document(file="001_张三/licence.jpg", pages=[1], type=DocType.BUSINESS_LICENSE, type_confidence=0.95,
                        fields={"org_name": FieldValue(value=org, confidence=0.97, page=1)})
-    found = check(_with([_form("深圳工贸技工学校"), licence], "gd-org-filing", {"机构名称": org}))
+    found = check(ctx([_form("深圳工贸技工学校"), licence], "gd-org-filing", {"机构名称": org}))
     assert [f.code for f in found] == ["SEAL_TEXT_MISMATCH"] and found[0].expected == org
-    assert check(_with([_form("广州华粤科技有限公司"), licence], "gd-org-filing", {"机构名称": org})) == []
+    assert check(ctx([_form("广州华粤科技有限公司"), licence], "gd-org-filing", {"机构名称": org})) == []
 
 
 def test_another_school_of_the_same_city_is_a_look_alike() -> None:

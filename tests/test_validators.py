@@ -4,7 +4,6 @@ and one end-to-end run on a generated batch (no false alarms on clean applicants
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 from pathlib import Path
@@ -13,22 +12,19 @@ from typing import Any
 import pytest
 from stdnum.cn import ric, uscc
 
-from pipeline.context import ApplicantContext, RosterRow
+from pipeline.context import ApplicantContext
 from pipeline.decide import decide
 from pipeline.identity import build_identity
-from pipeline.profile import load_profile
 from pipeline.samples.people import REGIONS, make_org, make_person, make_uscc
 from pipeline.types import (
     Decision,
     DocType,
     Document,
-    FieldValue,
-    Finding,
-    OcrLine,
     PageText,
     Region,
     Severity,
 )
+from tests.builders import ID_F, ID_M, card, codes, ctx, doc, fv, make_id, one
 from validators import (
     BATCH_VALIDATORS,
     VALIDATORS,
@@ -44,56 +40,8 @@ from validators import (
 )
 from validators.common import mismatch_confidence, same_org
 
-BATCH_DATE = dt.date(2026, 6, 30)
 GZ = next(r for r in REGIONS if r.code == "440106")
 CD = next(r for r in REGIONS if r.code == "510104")
-
-
-def make_id(birth: str = "19900101", seq: str = "12", gender_digit: int = 3, region: str = "440106") -> str:
-    body = f"{region}{birth}{seq}{gender_digit}"
-    return body + ric.calc_check_digit(body + "0")
-
-
-ID_M = make_id()  # 男, born 1990-01-01
-ID_F = make_id(gender_digit=4)  # 女
-
-
-def doc(doc_type: str, fields: dict[str, Any], conf: float = 0.99, name: str | None = None,
-        text: str = "") -> Document:
-    """A document with hand-set fields; a value given as FieldValue keeps its own confidence."""
-    fv = {k: v if isinstance(v, FieldValue) else FieldValue(value=v, confidence=conf) for k, v in fields.items()}
-    file = f"001_张三/{name or doc_type}.jpg"
-    texts = []
-    if text:
-        texts = [PageText(file=file, page=1, region=Region(bbox=(0, 0, 10, 10)), engine="text_layer",
-                          lines=[OcrLine(text=text, confidence=0.99, bbox=(0, 0, 10, 10))])]
-    return Document(file=file, pages=[1], type=DocType(doc_type), type_confidence=0.95, fields=fv, texts=texts)
-
-
-def fv(value: Any, conf: float) -> FieldValue:
-    return FieldValue(value=value, confidence=conf)
-
-
-def ctx(docs: list[Document], profile: str = "generic", roster: dict[str, str] | None = None,
-        key: str = "001_张三", batch_date: dt.date = BATCH_DATE) -> ApplicantContext:
-    row = RosterRow(row=2, values=roster, folder=key) if roster is not None else None
-    return ApplicantContext(key=key, documents=docs, profile=load_profile(profile), batch_date=batch_date,
-                            roster_row=row)
-
-
-def codes(findings: list[Finding]) -> list[str]:
-    return [f.code for f in findings]
-
-
-def one(findings: list[Finding], code: str) -> Finding:
-    hits = [f for f in findings if f.code == code]
-    assert len(hits) == 1, [(f.code, f.message) for f in findings]
-    return hits[0]
-
-
-def card(name: str = "张三", idn: str = ID_M, conf: float = 0.99, **extra: Any) -> Document:
-    return doc("id_card", {"name": name, "gender": "男", "birth_date": "1990-01-01", "id_number": idn, **extra},
-               conf)
 
 
 # ---------------------------------------------------------------- registry
@@ -775,7 +723,6 @@ def test_a_surname_read_as_its_traditional_look_alike_is_an_ocr_slip() -> None:
     from models.ocr import get_engine
     from pipeline.samples.degrade import scan
     from pipeline.samples.documents import build_doc, render_pages
-    from pipeline.types import PageText, Region
 
     rng = random.Random(50)
     person = make_person(rng)
