@@ -31,6 +31,8 @@ class Line:
     idx: int
     tight: bool = False  # a text-layer box: exactly the glyphs' height (OCR boxes are looser)
     box: BBox | None = None  # the box as read on the page, for evidence (bbox may be deskewed)
+    # (character index, its x) where boxes were joined (名 | 称广州…): known glyph starts
+    anchors: tuple[tuple[int, float], ...] = ()
 
     @property
     def evidence(self) -> BBox:
@@ -48,7 +50,11 @@ class Line:
         """Estimated x of character i (a Chinese character is about twice as wide as a
         digit or Latin letter; gaps inside the line are not known)."""
         w = [1.0 if ord(c) > 0x2E80 else 0.55 for c in self.text] or [1.0]
-        return self.bbox[0] + (self.bbox[2] - self.bbox[0]) * sum(w[:i]) / sum(w)
+        points = [(0, self.bbox[0]), *sorted(a for a in self.anchors if 0 < a[0] < len(w)), (len(w), self.bbox[2])]
+        for (k0, x0), (k1, x1) in zip(points, points[1:], strict=False):
+            if k0 <= i <= k1:
+                return x0 + (x1 - x0) * sum(w[k0:i]) / (sum(w[k0:k1]) or 1.0)
+        return self.bbox[2]
 
 
 @dataclass
@@ -230,12 +236,32 @@ class DocLayout:
                 head = a.text + b.text[:1] in SPACED_LABEL_HEADS
                 lo = -0.6 if len(b.text) > 1 else -0.2
                 if lo * a.h <= gap <= (8 if head else 3) * a.h:
+                    if gap > 0:  # where b's glyphs start is known, not to be spread evenly
+                        a.anchors = (*a.anchors, (len(a.text), b.bbox[0]),
+                                     *((k + len(a.text), x) for k, x in b.anchors))
                     a.text += b.text
                     a.box = union([a, b], evidence=True)
                     a.bbox = (a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3]))
                     a.conf = min(a.conf, b.conf)
                     merged.add(b.idx)
                     break
+        # A spread label whose glyphs OCR bound to its neighbours (…教育咨住 | 所广东省…): the
+        # first glyph ends the box on its left, the second starts the value's box. The
+        # glyph goes back to its label, so the value's box reads 住所广东省….
+        for a in self.lines:
+            if a.idx in merged or len(a.text) < 2:
+                continue
+            for b in self.lines:
+                if (b is a or b.idx in merged or len(b.text) < 2 or a.text[-1] + b.text[0] not in SPACED_LABEL_HEADS
+                        or not self.same_row(a, b) or not 0 <= b.bbox[0] - a.bbox[2] <= 2 * a.h):
+                    continue
+                w = (a.bbox[2] - a.bbox[0]) / len(a.text)
+                b.anchors = ((1, b.bbox[0]), *((k + 1, x) for k, x in b.anchors))
+                b.text = a.text[-1] + b.text
+                b.bbox = (b.bbox[0] - w, b.bbox[1], b.bbox[2], b.bbox[3])
+                a.text = a.text[:-1]
+                a.bbox = (a.bbox[0], a.bbox[1], a.bbox[2] - w, a.bbox[3])
+                break
         # Vertical labels (工/作/简/介 stacked in a narrow cell): one line per character.
         for a in self.lines:
             if a.idx in merged or not single.match(a.text):
@@ -291,7 +317,8 @@ class DocLayout:
     def continuation(self, first: Line, x0: float, stop: re.Pattern[str] | None, max_lines: int = 4,
                      loose: bool = False) -> list[Line]:
         """Wrapped lines under a value that started at x0: same column, the pitch of
-        wrapped text (about one box height; the next table row is further down).
+        wrapped text (about one box height, taken as the mean of the two boxes: a short
+        tail such as 号8楼 comes back in a taller box; the next table row is further down).
         `loose`: x0 is only an estimate (a label found inside a longer line)."""
         out: list[Line] = []
         cur = first
@@ -299,7 +326,7 @@ class DocLayout:
         pitch = 1.5 if first.tight else 1.25
         for _ in range(max_lines):
             cands = [b for b in self.lines if b.region == cur.region and b is not cur and b not in out
-                     and 0.4 * min(cur.h, b.h) < b.cy - cur.cy <= pitch * min(cur.h, b.h)
+                     and 0.4 * min(cur.h, b.h) < b.cy - cur.cy <= pitch * (cur.h + b.h) / 2
                      and x0 - lo * cur.h <= b.bbox[0] <= x0 + hi * cur.h]
             if not cands:
                 break

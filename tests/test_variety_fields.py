@@ -220,3 +220,25 @@ def test_tall_regions_are_read_in_overlapping_bands() -> None:
             assert own_to == own_from and s1 < own_to < e0  # each row owned once, inside its band
             assert min(own_to - s1, e0 - own_to) >= 24  # a text line across the cut fits either band
         assert all(e - s <= 1.5 * w for s, e, _, _ in spans)
+
+
+# RapidOCR's lines for the right-hand column of two generated licences (bench batches
+# gd-org-filing-101 001 and 002): the spread label 住 所 is split between boxes, and the
+# address's wrapped tail comes back in a taller box.
+SPLIT_LABEL = [((497, 538, 878, 564), "职业技能培训;人力资源服务;教育咨住"), ((903, 538, 1249, 564), "所广东省佛山市顺德区天河路868号4"),
+               ((499, 570, 826, 595), "询服务;组织文化艺术交流活动;会议"), ((951, 569, 980, 597), "楼"),
+               ((907, 790, 1022, 827), "登记机关")]
+LABEL_APART = [((464, 505, 796, 529), "职业技能培训;人力资源服务;教育咨"), ((808, 506, 839, 529), "住"),
+               ((893, 505, 1204, 529), "所广东省广州市白云区朝阳南路276"), ((464, 537, 794, 562), "询服务;组织文化艺术交流活动;会议"),
+               ((916, 532, 978, 565), "号8楼"), ((873, 760, 1005, 791), "登记机关")]
+
+
+@pytest.mark.parametrize(("lines", "address"), [(SPLIT_LABEL, "广东省佛山市顺德区天河路868号4楼"),
+                                                (LABEL_APART, "广东省广州市白云区朝阳南路276号8楼")])
+def test_licence_address_beside_a_split_spread_label(lines: list, address: str) -> None:
+    from pipeline.types import OcrLine
+
+    ocr = [OcrLine(text=t, confidence=0.99, bbox=b) for b, t in lines]
+    texts = [PageText(file="t", page=1, region=Region(bbox=(0, 0, 1400, 1000)), lines=ocr, engine="rapidocr")]
+    doc = Document(file="t", pages=[1], type=DocType.BUSINESS_LICENSE, type_confidence=1.0, texts=texts)
+    assert extract_document(doc).fields["address"].value == address
