@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.calibration import DEFAULT_PATH, KINDS, active_table, apply_map
+from pipeline.calibration import DEFAULT_PATH, KINDS, apply_map
 from pipeline.samples.score import expected_calibration_error
 
 Sample = tuple[str, float, bool]  # (decision, raw confidence, right)
@@ -171,9 +171,11 @@ def main() -> int:
           f"right {100 * np.mean([r for _, _, r in samples]):.1f} %")
     print_reliability("raw confidence", [(c, r) for _, c, r in samples])
     print_reliability("calibrated, in sample", [(apply_map(table, k, c), r) for k, c, r in samples])
-    shipped = active_table()
-    if shipped is not None:  # what a user gets today on these decisions, before any refit
-        print_reliability("the map in force (pipeline/calibration.json)",
+    # What a user gets today on these decisions, before any refit (the runs themselves
+    # were made with calibration off, so the map is read from its file).
+    shipped = json.loads(Path(args.out).read_text(encoding="utf-8")) if Path(args.out).is_file() else None
+    if shipped is not None:
+        print_reliability(f"the map in force ({args.out})",
                           [(apply_map(shipped, k, c), r) for k, c, r in samples])
     batches = sorted({r["batch"] for r in rows})
     if len(batches) > 1:

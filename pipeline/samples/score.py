@@ -120,12 +120,14 @@ def _truth_sequence(docs: list[dict[str, Any]], doc_type: str) -> list[dict[str,
 
 
 def truth_field_keys(truth: dict[str, Any]) -> tuple[str, ...]:
-    """Every field name the truth documents carry (for the all-fields figure)."""
+    """Every field name the truth documents carry (for the all-fields figure). A photo's
+    truth (size, background) is judged by the photo check, not read as fields."""
     keys: dict[str, None] = {}
     for app in truth["applicants"]:
         for f in app["files"]:
             for d in f["documents"]:
-                keys.update(dict.fromkeys(d["fields"]))
+                if d["type"] != "photo":
+                    keys.update(dict.fromkeys(d["fields"]))
     return tuple(keys)
 
 
