@@ -71,12 +71,16 @@ def _simplified_chars() -> frozenset[str]:
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# 於 is kept as a surname, but before a date or number it is the preposition 于 in
+# traditional print (於2005年9月至2008年6月在本校…学习); a surname is followed by a given name.
+_PREPOSITION_YU = re.compile(r"於(?=\s*[0-9〇零一二三四五六七八九十])")
 
 
 def to_simplified(s: str) -> str:
     """Traditional characters to simplified (OpenCC t2s), for fonts and OCR models that
     return 學校 for the printed 学校; characters of the simplified set are kept as they are,
     so a simplified name or place is never changed."""
+    s = _PREPOSITION_YU.sub("于", s)
     keep = _simplified_chars()
     if not any(c not in keep for c in _HAN.findall(s)):
         return s

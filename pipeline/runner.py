@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v14"  # v14: tall regions read in page-sized bands; v13: Page.facts and Seal.ink
+STAGE_VERSION = "file-v15"  # v15: 於 before a date read as 于; v14: tall regions in bands; v13: Page.facts
 
 # An image file no larger than this (px, long side) is photo-sized: 二寸 is 413x579.
 PHOTO_FILE_MAX_SIDE = 800

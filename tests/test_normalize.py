@@ -135,6 +135,9 @@ def test_lists_phone_email_punct() -> None:
         ("廣東宏圖教育科技有限公司", "广东宏图教育科技有限公司"),
         ("專業技術資格證書", "专业技术资格证书"),
         ("涼山匯通人力資源有限責任公司", "凉山汇通人力资源有限责任公司"),
+        # 於 before a date is the preposition 于 (a surname 於 is kept, below)
+        ("學生吳丹，於2005年9月至2008", "学生吴丹,于2005年9月至2008"),
+        ("於 二〇一五年三月入职", "于二〇一五年三月入职"),
     ],
 )
 def test_ocr_text_is_simplified(text: str, want: str) -> None:

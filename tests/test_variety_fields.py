@@ -105,6 +105,13 @@ def test_traditional_text_and_years_wording(engine) -> None:
     _check(truth, got, ("employer", "name", "department", "work_years"))
 
 
+def test_traditional_diploma_reads_its_study_years(engine) -> None:
+    """Traditional print has 於 for the preposition 于 (於2005年9月至2008年6月在本校…); 於 is
+    kept as a surname, but before a date it is read as 于, so the study years are found."""
+    truth, got = _read(engine, "diploma", None, 21, traditional=True)
+    _check(truth, got, ("name", "study_start", "study_end", "school", "major"))
+
+
 def test_work_summary_runs_on_to_the_next_page(engine) -> None:
     """A long 工作简介 whose cell breaks over two pages is read whole (no false
     WORK_SUMMARY_TOO_SHORT from half a summary)."""

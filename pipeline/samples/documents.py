@@ -1134,13 +1134,17 @@ def _s2t() -> Any:
 def traditional(text: str) -> str:
     """Text as a font whose glyphs OCR reads as traditional (學/橋/東): each character
     its traditional form where reading it back to simplified gives the same character
-    (never a name the normaliser would keep changed: 於, 乾)."""
+    (never a name the normaliser would keep changed: 乾), and 於 for the preposition 于
+    before a date."""
     from models.ocr import to_simplified
 
     out = []
-    for c in text:
+    for i, c in enumerate(text):
         t = _s2t().convert(c)
-        out.append(t if len(t) == 1 and to_simplified(t) == c else c)
+        ahead = text[i + 1:i + 4]
+        if c == "于" and ahead.strip()[:1].isdigit():
+            t = "於"  # the preposition before a date, as traditional print has it
+        out.append(t if len(t) == 1 and to_simplified(t + ahead)[0] == c else c)
     conv = "".join(out)
     return conv if to_simplified(conv) == text else text
 
