@@ -8,13 +8,13 @@ import re
 
 from extractors import normalize as nz
 from extractors.common import Spec, put, read_fields, stop_pattern
-from extractors.layout import DocLayout, field_value
+from extractors.layout import DocLayout, Hit, field_value
 from pipeline.types import Document, FieldValue
 
 SPECS = (
     # a label spread over its column (名        称) may come back as its last glyph alone
     Spec("org_name", ["名称", "单位名称", "机构名称", "组织名称", "名(?=$|:)", "称(?=$|:)"], "org"),
-    Spec("org_type", ["类型", "单位类型", "机构类型", "组织类型"], "org"),
+    Spec("org_type", ["类型", "单位类型", "机构类型", "组织类型"], "org_type"),
     Spec("legal_representative", ["法定代表人", "负责人", "法人代表"], "name"),
     Spec("established_date", ["成立日期", "注册日期", "登记日期"], "date"),
 )
@@ -35,6 +35,19 @@ def _uscc(lay: DocLayout) -> FieldValue | None:
     return field_value(best[0], [best[2]], best[1] * (1.0 if best[3] else 0.9))
 
 
+# 住 of a spread 住  所 lost by the OCR, 所 read into the value's box: an address follows.
+_LOST_HEAD = re.compile(r"^[所址](?=[\u4e00-\u9fff]{2,}.*(?:省|市|区|县|镇|路|街|道|号))")
+
+
+def _address_after_lost_glyph(lay: DocLayout, stop: re.Pattern[str]) -> Hit | None:
+    """An address whose label kept only its last glyph, glued to the value (所佛山市禅城区…)."""
+    for ln in lay.lines:
+        if _LOST_HEAD.match(ln.text):
+            for hit in lay.hits_at(ln, 1, stop, multiline=True, below=False):
+                return Hit(hit.text, hit.lines, hit.quality * 0.9)
+    return None
+
+
 def extract(doc: Document) -> dict[str, FieldValue]:
     lay = DocLayout(doc)
     labels = [lb for s in SPECS for lb in s.labels] + OTHER
@@ -43,6 +56,8 @@ def extract(doc: Document) -> dict[str, FieldValue]:
     stop = stop_pattern([lb for lb in labels if lb != "住所"])
     hit = (lay.value(["住所", "地址"], stop, multiline=True) or lay.value(["住所"], stop, multiline=True, anywhere=True)
            or lay.value(["所(?=$|:)", "址(?=$|:)"], stop, multiline=True))  # 住/地 of a spread label lost
+    if hit is None:
+        hit = _address_after_lost_glyph(lay, stop)
     if hit is not None:
         t = re.sub(r"^[\s:]+", "", hit.text)
         if t:

@@ -98,6 +98,18 @@ def _org(s: str) -> tuple[object, float] | None:
     return nz.cjk_punct(t), 1.0 if re.search(r"(公司|学院|大学|学校|局|厅|中心|协会|学会|院|所|会)$", t) else 0.8
 
 
+# The kinds of organisation a licence or code certificate names (机构类型/类型): short ones
+# (机关, 事业单位) are whole values, not seal fragments.
+ORG_TYPE_WORDS = re.compile(r"(公司|企业|机关|单位|团体|组织|合作社|个体工商户|基金会|律师事务所|\))$")
+
+
+def _org_type(s: str) -> tuple[object, float] | None:
+    t = re.sub(r"^[\s:;,.、]+|[\s:;,.、]+$", "", s)
+    if len(t) < 2:
+        return None
+    return nz.cjk_punct(t), 1.0 if ORG_TYPE_WORDS.search(t) else 0.8
+
+
 def _phone(s: str) -> tuple[object, float] | None:
     return nz.phone(s)
 
@@ -132,7 +144,7 @@ def _code(s: str) -> tuple[object, float] | None:
 
 CONVERTERS: dict[str, Converter] = {
     "text": _text, "name": _name, "gender": _gender, "ethnicity": _ethnicity, "date": _date, "id": _id,
-    "org": _org, "phone": _phone, "email": _email, "skill": _skill, "education": _education,
+    "org": _org, "org_type": _org_type, "phone": _phone, "email": _email, "skill": _skill, "education": _education,
     "political": _political, "address": _address, "code": _code,
 }
 JOIN_ROW = {"id", "date", "code", "phone"}

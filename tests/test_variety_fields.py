@@ -17,7 +17,7 @@ from pipeline.types import DocType, Document, PageText, Region
 
 
 def _read(engine: Any, doc_type: str, variant: str | None, seed: int, extra: dict | None = None,
-          **style: Any) -> tuple[dict, dict]:
+          fields: dict | None = None, **style: Any) -> tuple[dict, dict]:
     from pipeline.samples.degrade import scan
     from pipeline.samples.documents import build_doc, long_summary, render_pages
     from pipeline.samples.people import make_person
@@ -27,6 +27,7 @@ def _read(engine: Any, doc_type: str, variant: str | None, seed: int, extra: dic
     spec = build_doc(doc_type, person, rng, "generic", variant)
     spec.extra["style"] = dict(style)
     spec.extra.update(extra or {})
+    spec.fields.update(fields or {})
     if style.get("booklet"):  # what draw_style does to the truth of these styles
         spec.fields["job_type"] = spec.fields["occupation"]
         spec.fields["birth_date"] = spec.fields["birth_date"][:7]
@@ -81,6 +82,14 @@ def test_licence_spread_labels(engine) -> None:
     """名        称 spread over the label column: the name without the label's `称`."""
     truth, got = _read(engine, "business_license", None, 24, spread_labels=True)
     _check(truth, got, ("org_name", "uscc", "legal_representative", "address"))
+
+
+@pytest.mark.parametrize("org_type", ["机关", "事业单位"])
+def test_short_organisation_types_are_read(engine, org_type: str) -> None:
+    """类型 机关 (a government body's code certificate) is the whole value: short, but no
+    seal fragment, so it is read (it was dropped as a name under three characters)."""
+    truth, got = _read(engine, "business_license", "public", 24, fields={"org_type": org_type})
+    _check(truth, got, ("org_type", "org_name"))
 
 
 def test_recommendation_letter_is_about_the_recommended_organisation(engine) -> None:
@@ -240,8 +249,14 @@ LABEL_APART = [((464, 505, 796, 529), "职业技能培训;人力资源服务;教
                ((916, 532, 978, 565), "号8楼"), ((873, 760, 1005, 791), "登记机关")]
 
 
+# The same licence with 住 lost altogether (a skewed or busy capture): only 所 is left, glued
+# to the address.
+GLYPH_LOST = [((b[0], b[1], b[2] - 20, b[3]), t[:-1]) if t.endswith("住") else (b, t) for b, t in SPLIT_LABEL]
+
+
 @pytest.mark.parametrize(("lines", "address"), [(SPLIT_LABEL, "广东省佛山市顺德区天河路868号4楼"),
-                                                (LABEL_APART, "广东省广州市白云区朝阳南路276号8楼")])
+                                                (LABEL_APART, "广东省广州市白云区朝阳南路276号8楼"),
+                                                (GLYPH_LOST, "广东省佛山市顺德区天河路868号4楼")])
 def test_licence_address_beside_a_split_spread_label(lines: list, address: str) -> None:
     from pipeline.types import OcrLine
 
