@@ -162,7 +162,13 @@ def score_line(luma: np.ndarray, box: BBox, page_grid: tuple[int, int] = (0, 0))
 
 def suspects(luma: np.ndarray, boxes: list[BBox], page_grid: tuple[int, int] = (0, 0)) -> list[LineScore]:
     """The lines of one page on a foreign JPEG grid, unless that grid is the page's."""
-    scores = [s for b in boxes if (s := score_line(luma, b, page_grid)) is not None]
+    return _foreign([s for b in boxes if (s := score_line(luma, b, page_grid)) is not None])
+
+
+def _foreign(scores: list[LineScore]) -> list[LineScore]:
+    """Of scored lines, those on a foreign grid: judged lines (enough energy) that dip at
+    a grid, less a grid that most judged lines dip at (the page's own, cropped after
+    saving)."""
     judged = [s for s in scores if s.energy >= MIN_ENERGY]
     hits = [s for s in judged if s.suspect]
     if not hits:
@@ -234,14 +240,7 @@ def stored_luma(ctx: ApplicantContext, file: str, number: int) -> np.ndarray | N
 
 def suspects_of(scores: dict[BBox, LineScore], boxes: list[BBox]) -> list[LineScore]:
     """`suspects` over line scores computed beforehand (the page's stored facts)."""
-    judged = [s for b in boxes if (s := scores.get(tuple(b))) is not None and s.energy >= MIN_ENERGY]
-    hits = [s for s in judged if s.suspect]
-    if not hits:
-        return []
-    for g in {s.grid for s in hits}:
-        if sum(s.grid == g for s in judged) >= SHARED_GRID * len(judged):
-            hits = [s for s in hits if s.grid != g]
-    return hits
+    return _foreign([s for b in boxes if (s := scores.get(tuple(b))) is not None])
 
 
 def _field_of(doc: Document, number: int, box: BBox) -> str | None:
