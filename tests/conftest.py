@@ -11,6 +11,18 @@ import pytest
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
+# Fixtures that load a real OCR engine or generate and run a batch (seconds to a minute
+# each): a test that uses one, directly or through another fixture, is `slow`, so
+# `pytest -m "not slow"` runs the rest in about a minute. A module names its own such
+# fixtures in SLOW_FIXTURES; tests that OCR without a fixture carry the mark themselves.
+SLOW_FIXTURES = frozenset({"engine", "paddle", "sample_run", "e2e", "flow_sample", "extracted", "org_batch"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        slow = SLOW_FIXTURES | set(getattr(getattr(item, "module", None), "SLOW_FIXTURES", ()))
+        if slow & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -114,6 +114,7 @@ def _flagged_with_box(app: Any) -> dict[str, Any]:
     pytest.fail("no flagged applicant with a boxed finding in the sample run")
 
 
+@pytest.mark.slow
 def test_review_in_a_real_browser(server: dict[str, Any], browser: Any, tmp_path: Path) -> None:
     base, app = server["base"], server["app"]
     db, run_id = app.state.db, app.state.run_id

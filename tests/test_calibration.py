@@ -80,6 +80,7 @@ def _synthetic(n: int, seed: int) -> list[tuple[str, float, bool]]:
     return out
 
 
+@pytest.mark.slow
 def test_fit_lowers_ece_on_fresh_samples() -> None:
     cal = _fit_module()
     table = cal.fit_maps(_synthetic(600, 1))

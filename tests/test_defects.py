@@ -169,6 +169,7 @@ def test_age_over_limit_gz() -> None:
     assert _codes(spec, 0) == ["AGE_LIMIT"]
 
 
+@pytest.mark.slow
 def test_rate_spreads_kinds_and_is_deterministic() -> None:
     s1 = plan_batch(15, seed=9, profile="sc-examiner", defect_rate=0.4)
     s2 = plan_batch(15, seed=9, profile="sc-examiner", defect_rate=0.4)
@@ -185,6 +186,7 @@ def test_rate_spreads_kinds_and_is_deterministic() -> None:
                    for a in gd.applicants for e in a.expected_findings)
 
 
+@pytest.mark.slow
 def test_rendered_files_carry_the_defect(tmp_path: Path, sc_plan: BatchSpec) -> None:
     """Truth and roster on disk show the edits: a changed roster cell, a dropped file."""
     spec = _fresh(sc_plan)
@@ -219,6 +221,7 @@ def _hashes(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_rate_zero_unchanged(tmp_path: Path) -> None:
     """defect_rate=0 is the generator as it was: same specs, same truth, same bytes."""
     t0 = generate_batch(tmp_path / "a", n_applicants=3, seed=11, profile="sc-examiner")
@@ -229,6 +232,7 @@ def test_rate_zero_unchanged(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "a" / "truth.json").read_text(encoding="utf-8")) == t0
 
 
+@pytest.mark.slow
 def test_defective_batch_deterministic(tmp_path: Path) -> None:
     spec = plan_batch(4, seed=2, profile="sc-examiner", defect_rate=0.5)
     done = [a for a in spec.applicants if a.expected_findings]

@@ -96,6 +96,7 @@ def test_registry_covers_every_type() -> None:
     assert set(EXTRACTORS) == set(DocType) - {DocType.OTHER}
 
 
+@pytest.mark.slow
 def test_key_fields_exact(extracted) -> None:
     misses = []
     for case, truth, doc in extracted:
@@ -140,6 +141,7 @@ def test_confidence_reflects_validation(extracted) -> None:
     assert fv is None or fv.confidence < 0.5
 
 
+@pytest.mark.slow
 def test_text_layer_pdf(tmp_path: Path) -> None:
     """A filled-in PDF: lines from its text layer (confidence 1.0, unnormalised text)."""
     from pipeline.ingest import ingest

@@ -57,6 +57,7 @@ def flow_sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "rc": rc, "report": report}
 
 
+@pytest.mark.slow
 def test_flow_run_accounts_for_every_file(flow_sample: dict, schema: dict) -> None:
     import jsonschema
 
@@ -83,6 +84,7 @@ def test_flow_and_plain_path_give_the_same_report(flow_sample: dict, tmp_path: P
     assert _without_timings(plain) == _without_timings(flow_sample["report"])
 
 
+@pytest.mark.slow
 def test_cached_rerun_does_no_ocr(flow_sample: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     import models.ocr
 
@@ -97,6 +99,7 @@ def test_cached_rerun_does_no_ocr(flow_sample: dict, monkeypatch: pytest.MonkeyP
     assert _cache_entries(flow_sample["work"]) == before  # nothing recomputed, nothing rewritten
 
 
+@pytest.mark.slow
 def test_files_are_read_while_prefect_starts(flow_sample: dict, tmp_path: Path) -> None:
     """Issue 14: `certriage run` reads the first files while Prefect's ephemeral API
     starts (a fresh PREFECT_HOME: the slow first start), and the flow's tasks reuse
@@ -116,6 +119,7 @@ def test_files_are_read_while_prefect_starts(flow_sample: dict, tmp_path: Path) 
     assert len(_cache_entries(out / ".work")) == len(_cache_entries(flow_sample["work"]))
 
 
+@pytest.mark.slow
 def test_s3_batch_in_and_outputs_out(flow_sample: dict, s3_bucket: str, s3_env: dict, tmp_path: Path) -> None:
     """`certriage run s3://…/ --out s3://…/`: the same report as the local run; every
     file it points at uploaded; a key with '..' refused, never written outside."""
@@ -177,6 +181,7 @@ def test_s3_batch_in_and_outputs_out(flow_sample: dict, s3_bucket: str, s3_env: 
     assert set(S3Store(s3_bucket, "results/plain/").list()) == keys
 
 
+@pytest.mark.slow
 def test_retries_only_transient_storage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pipeline.storage.sync as sync
     from flows.batch import push_object_task
@@ -212,6 +217,7 @@ def test_retries_only_transient_storage_errors(tmp_path: Path, monkeypatch: pyte
     assert calls == ["queue.csv"]  # a permanent error is not retried
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_the_cache(flow_sample: dict, prefect_api: str, tmp_path: Path) -> None:
     """SIGKILL a `certriage run` once a file's result is cached, run it again: it
     finishes, reuses every cached file, and gives the uninterrupted run's report; no

@@ -83,6 +83,7 @@ def _redness(a: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- families
 
 
+@pytest.mark.slow
 def test_rule_defects_unchanged_and_forgery_kinds_follow_the_profile() -> None:
     for name in ("generic", "gd-supervisor", "sc-examiner", "ah-examiner", "gz-expert", "gd-org-filing"):
         rules = profile_kinds(name)
@@ -104,6 +105,7 @@ def test_rule_defects_unchanged_and_forgery_kinds_follow_the_profile() -> None:
     assert not {e["defect"] for x in a.applicants for e in x.expected_findings} & FORGERY
 
 
+@pytest.mark.slow
 def test_forgery_family_dealt_deterministically() -> None:
     s1 = plan_batch(12, seed=4, profile="gd-supervisor", defect_rate=1.0, defect_family="forgery")
     s2 = plan_batch(12, seed=4, profile="gd-supervisor", defect_rate=1.0, defect_family="forgery")
@@ -436,6 +438,7 @@ KNOWN_MISSES: dict[str, str] = {}  # code -> why it is not raised yet (strict xf
 
 @pytest.mark.parametrize("code", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN_MISSES[c], strict=True))
                                   if c in KNOWN_MISSES else c for c in E2E_CODES])
+@pytest.mark.slow
 def test_end_to_end_codes_raised(e2e: dict[str, Any], code: str) -> None:
     expected = [a["key"] for a in e2e["truth"]["applicants"] if code in {e["code"] for e in a["expected_findings"]}]
     assert expected

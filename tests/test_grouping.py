@@ -35,6 +35,7 @@ def _found(result: FileResult) -> list[tuple[str, list[int]]]:
     return [(d.type.value, d.pages) for d in result.documents]
 
 
+@pytest.mark.slow
 def test_form_then_certificates_and_a_receipt_in_one_pdf(tmp_path: Path) -> None:
     """Each document of a merged PDF is found on its own pages: the receipt (a page no
     type claims, with a title of its own) and the certificates after the form are not
@@ -55,6 +56,7 @@ def test_form_then_certificates_and_a_receipt_in_one_pdf(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("top,bottom", [("skill_certificate", "diploma"), ("business_license", "recommendation_form")])
+@pytest.mark.slow
 def test_two_documents_photographed_on_a_desk_are_split(tmp_path: Path, top: str, bottom: str) -> None:
     """A long image without a blank band between its documents is split by its text."""
     rng = random.Random(81)
@@ -68,6 +70,7 @@ def test_two_documents_photographed_on_a_desk_are_split(tmp_path: Path, top: str
     assert upper[3] <= lower[1]
 
 
+@pytest.mark.slow
 def test_department_recommendation_letter_is_an_application_letter(tmp_path: Path) -> None:
     """A 推荐函 written as an official letter (关于推荐…的函, 特此函告) is an application letter."""
     rng = random.Random(91)
@@ -89,6 +92,7 @@ def test_variety_plans_merged_pdfs_and_desk_images_with_their_truth() -> None:
 
 
 @pytest.mark.parametrize("seed", [83, 84])
+@pytest.mark.slow
 def test_desk_stack_is_cut_between_the_documents_not_inside_the_upper_one(tmp_path: Path, seed: int) -> None:
     """An old two-column certificate booklet above a diploma: the cut lies in the wide gap
     between the two, so the certificate keeps its lower rows (证书编号, 发证日期, 发证机关)
@@ -110,6 +114,7 @@ def test_desk_stack_is_cut_between_the_documents_not_inside_the_upper_one(tmp_pa
 
 
 @pytest.mark.parametrize(("seed", "packaging"), [(72, "merged_pdf"), (73, "scanned_pdf"), (74, "text_pdf")])
+@pytest.mark.slow
 def test_form_page_that_prose_makes_look_like_a_certificate_stays_with_the_form(
         tmp_path: Path, seed: int, packaging: str) -> None:
     """A form's second page (the work summary running on, 承诺声明, 单位意见 with the
@@ -131,6 +136,7 @@ def test_form_page_that_prose_makes_look_like_a_certificate_stays_with_the_form(
 
 
 @pytest.mark.parametrize("seed", [85, 86, 87])
+@pytest.mark.slow
 def test_each_document_of_a_desk_stack_keeps_its_seal(tmp_path: Path, seed: int) -> None:
     """A licence photographed above the filing form and a 推荐函 in one long image (three
     pages tall): the licence's

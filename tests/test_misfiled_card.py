@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pipeline.cli import main
 from pipeline.samples.defects import inject
 from pipeline.samples.generator import plan_batch, render_batch
@@ -15,6 +17,7 @@ IDENTITY_CODES = {"NAME_MISMATCH", "ID_NUMBER_MISMATCH", "BIRTH_DATE_MISMATCH", 
                   "DUPLICATE_ID_IN_BATCH"}
 
 
+@pytest.mark.slow
 def test_misfiled_id_card_end_to_end(tmp_path: Path) -> None:
     spec = plan_batch(3, seed=31, profile="sc-examiner", packagings="image")
     inject(spec, 0, "misfiled_id_card", partner=1)

@@ -154,6 +154,7 @@ def test_unknown_option_is_rejected() -> None:
 # ---------------------------------------------------------------- rapidocr
 
 
+@pytest.mark.slow
 def test_rapidocr_reads_rendered_page(rapid: OcrEngine, page) -> None:
     image, drawn = page
     check_reading(rapid.read(image), drawn)
@@ -217,6 +218,7 @@ def paddle(tmp_path_factory) -> OcrEngine:
     return get_engine("paddleocr", models_dir=tmp_path_factory.mktemp("models") / "paddle")
 
 
+@pytest.mark.slow
 def test_paddleocr_reads_rendered_page(paddle: OcrEngine, page) -> None:
     image, drawn = page
     assert paddle.name == "paddleocr"

@@ -80,6 +80,7 @@ def test_rotate_is_clockwise_and_invertible(page: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize("turned", [0, 90, 180, 270])
+@pytest.mark.slow
 def test_upright_undoes_rotation(rapid: OcrEngine, page: np.ndarray, turned: int) -> None:
     rotation, confidence = upright(rotate(page, turned), rapid)
     assert rotation == (360 - turned) % 360
@@ -109,6 +110,7 @@ class _NoClassifier:
 
 
 @pytest.mark.parametrize("turned", [180, 270])
+@pytest.mark.slow
 def test_upright_without_classifier_uses_recognition(page: np.ndarray, turned: int) -> None:
     # use_cls=False: with it, RapidOCR would flip upside-down crops itself before reading.
     plain = _NoClassifier(get_engine("rapidocr", use_cls=False))
@@ -126,6 +128,7 @@ def test_upright_of_page_with_a_seal_only(rapid: OcrEngine) -> None:
 
 
 @pytest.mark.parametrize("turned", [90, 180])
+@pytest.mark.slow
 def test_upright_with_paddle(
     tmp_path_factory, page: np.ndarray, turned: int
 ) -> None:
@@ -158,6 +161,7 @@ def _tilted_form_photo(seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", [2, 5])
 @pytest.mark.parametrize("turned", [0, 180])
+@pytest.mark.slow
 def test_upright_of_a_tilted_form_photo(rapid: OcrEngine, seed: int, turned: int) -> None:
     """Lines are cropped along their own slant: an upright photo of a tilted form is
     not turned upside down (it was, with confidence 0.99, when crops were the
@@ -186,6 +190,7 @@ class _CountingReader:
 
 
 @pytest.mark.parametrize("turned", [0, 90, 180, 270])
+@pytest.mark.slow
 def test_clean_upright_lines_are_read_once(rapid: OcrEngine, page: np.ndarray, turned: int) -> None:
     """Issue 14: lines that read cleanly as they are need no second, turned reading;
     upside-down lines never read cleanly, so they still get both and the page is

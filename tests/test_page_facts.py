@@ -23,6 +23,8 @@ from pipeline.runner import (
 from pipeline.settings import RunOptions
 from pipeline.types import FileResult, InkStats, Page, PageFacts, Seal
 
+SLOW_FIXTURES = {"read"}  # generated and read once per module (conftest marks its users slow)
+
 
 @pytest.fixture(scope="module")
 def read(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
@@ -55,6 +57,7 @@ def _fail(*_: Any, **__: Any) -> Any:
     raise RuntimeError("a check computed a page fact again")
 
 
+@pytest.mark.slow
 def test_checks_read_stored_facts_only(read: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """The same findings with every decoder and detector a check could call broken: no
     check decodes a page or the upload, detects seals or faces, or measures ink."""

@@ -147,6 +147,7 @@ def test_duplicate_photo_in_batch(tmp_path: Path) -> None:
     assert out["a"][0].found["applicant"] == "b" and out["b"][0].found["applicant"] == "a"
 
 
+@pytest.mark.slow
 def test_generated_batch_photos_are_not_duplicates() -> None:
     """Every applicant's photo comes from the same face picture: 30 applicants' photos
     must stay above the threshold, their re-saved copies well below it."""

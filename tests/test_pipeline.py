@@ -101,6 +101,7 @@ def test_rerun_reuses_cache_and_gives_the_same_report(sample_run: dict, monkeypa
     assert _without_timings(again) == _without_timings(sample_run["report"])
 
 
+@pytest.mark.slow
 def test_hostile_batch_finishes_with_one_finding_per_bad_file(tmp_path: Path, schema: dict) -> None:
     from pipeline.samples.hostile import generate_hostile_batch
 
@@ -126,6 +127,7 @@ def test_hostile_batch_finishes_with_one_finding_per_bad_file(tmp_path: Path, sc
         assert lies
 
 
+@pytest.mark.slow
 def test_zip_slip_entries_are_refused(tmp_path: Path) -> None:
     from pipeline.samples.hostile import generate_hostile_batch
 
@@ -142,12 +144,14 @@ def test_zip_slip_entries_are_refused(tmp_path: Path) -> None:
     assert set(truth["zipslip_files"]) <= docs
 
 
+@pytest.mark.slow
 def test_a_batch_that_cannot_be_processed_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["run", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) != 0
     err = capsys.readouterr().err.strip()
     assert err.startswith("certriage:") and len(err.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["demo", "--dir", str(tmp_path / "demo"), "--applicants", "2"]) == 0
     out = capsys.readouterr().out
@@ -176,6 +180,7 @@ def test_paddleocr_engine_end_to_end(sample_run: dict, tmp_path: Path, schema: d
     assert s.files_missing == [] and s.accuracy >= 0.8, (s.accuracy, s.confusion)
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
     from pipeline.samples.hostile import generate_hostile_batch
 
@@ -189,6 +194,7 @@ def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
     assert any(d for a in reports[1]["applicants"] for d in a["documents"])
 
 
+@pytest.mark.slow
 def test_rerun_from_another_folder_finds_the_cached_page_images(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The content cache stores page images relative to the work dir: a re-run that

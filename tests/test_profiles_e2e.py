@@ -47,6 +47,7 @@ def _plan(profile: str, root: Path) -> dict:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.slow
 def test_profile_rules_on_generated_applicants(profile: str, tmp_path: Path) -> None:
     truth = _plan(profile, tmp_path)
     out = tmp_path / "out"

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+SLOW_FIXTURES = {"summary"}  # generated and read once per module (conftest marks its users slow)
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "real_seals"
 # The repositories that hold issue 11's acceptance images: nothing may come from them.
@@ -81,6 +83,7 @@ def _share(s: dict[str, Any]) -> float:
     return s["found"] / s["n"] if s["n"] else 0.0
 
 
+@pytest.mark.slow
 def test_seal_levels_hold_on_real_images(summary: dict[str, Any]) -> None:
     s = summary["summary"]
     got = {

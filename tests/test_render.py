@@ -349,6 +349,7 @@ def test_missing_file_is_a_finding(tmp_path: Path) -> None:
     assert pages == [] and findings[0].code == "DOC_UNREADABLE"
 
 
+@pytest.mark.slow
 def test_glyph_bomb_pdf_is_read_by_ocr_not_grouped(tmp_path: Path) -> None:
     """A 1 KB PDF drawing 50 000 glyphs on one line (issue 12, item 3): grouping is linear,
     a text layer beyond any real page's size is dropped (the page goes to OCR), and the

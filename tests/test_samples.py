@@ -31,6 +31,8 @@ from pipeline.samples.packaging import PACKAGINGS
 from pipeline.samples.people import make_person
 from pipeline.samples.seals import draw_seal
 
+SLOW_FIXTURES = {"batch"}  # generated and read once per module (conftest marks its users slow)
+
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 
 
@@ -57,6 +59,7 @@ def _all_docs(truth: dict[str, Any]) -> list[dict[str, Any]]:
     return [d for a in truth["applicants"] for f in a["files"] for d in f["documents"]]
 
 
+@pytest.mark.slow
 def test_layout_and_truth(batch: tuple[Path, dict[str, Any]]) -> None:
     out, truth = batch
     assert (out / "truth.json").is_file() and not (out / "batch" / "truth.json").exists()
@@ -129,6 +132,7 @@ def test_roster(batch: tuple[Path, dict[str, Any]]) -> None:
         assert rec["工作单位"] == a["employer"]
 
 
+@pytest.mark.slow
 def test_region_codes_created_after_birth_are_drawn() -> None:
     """Real numbers keep the code of the county that first issued them, so many people
     carry a code the table starts after their birth year (stdnum's birth-year test
@@ -162,6 +166,7 @@ def test_identities_valid(batch: tuple[Path, dict[str, Any]]) -> None:
     assert len(certs) == len(set(certs))
 
 
+@pytest.mark.slow
 def test_each_packaging_present(batch: tuple[Path, dict[str, Any]],
                                 org_batch: tuple[Path, dict[str, Any]]) -> None:
     for _, truth in (batch, org_batch):
@@ -208,6 +213,7 @@ def _hashes(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_deterministic(tmp_path: Path) -> None:
     t1 = generate_batch(tmp_path / "a", n_applicants=3, seed=11, profile="sc-examiner")
     t2 = generate_batch(tmp_path / "b", n_applicants=3, seed=11, profile="sc-examiner")
@@ -227,6 +233,7 @@ def test_seal_is_red_ink_over_text() -> None:
     assert len(alpha_levels) > 10  # textured ink, not a flat fill
 
 
+@pytest.mark.slow
 def test_ocr_reads_id_card_and_work_certificate(ocr: Any) -> None:
     rng = random.Random(5)
     p = make_person(rng)

@@ -117,6 +117,7 @@ def test_photos_are_not_seals(background: str) -> None:
         assert detect_seals(np.asarray(make_id_photo(seed, (413, 579), background))) == []
 
 
+@pytest.mark.slow
 def test_precision_recall_on_a_generated_batch(tmp_path: Path) -> None:
     """Every page of every file of a generated batch against truth.json's seals."""
     from pipeline.ingest import ingest
@@ -172,6 +173,7 @@ def test_seal_missing_only_without_a_seal(tmp_path: Path, detect: bool) -> None:
     assert codes(context(tmp_path, bare, detect=detect)) == ["SEAL_MISSING"]
 
 
+@pytest.mark.slow
 def test_seal_missing_less_sure_on_a_grey_photocopy(tmp_path: Path) -> None:
     """A form with a colour photo on it: surely a colour scan, so a missing red seal is
     surely missing; its grey photocopy could hide a faint seal."""
@@ -187,6 +189,7 @@ def test_unsealed_types_are_not_checked(tmp_path: Path) -> None:
     assert codes(context(tmp_path, bare, DocType.DIPLOMA)) == []
 
 
+@pytest.mark.slow
 def test_business_licence_sealed_in_organisation_profiles(tmp_path: Path) -> None:
     bare, _ = render("business_license", 7, sealed=False, profile="gd-org-filing")
     assert codes(context(tmp_path, bare, DocType.BUSINESS_LICENSE, profile="gd-org-filing")) == ["SEAL_MISSING"]
@@ -201,6 +204,7 @@ def _pasted(img: Image.Image, center: tuple[int, int], radius: int) -> Image.Ima
     return degrade.jpeg_roundtrip(out, 80)
 
 
+@pytest.mark.slow
 def test_flat_pasted_seal_is_suspicious(tmp_path: Path) -> None:
     bare, _ = render("work_certificate", 9, sealed=False)
     pasted = _pasted(bare, (1224, 1400), 160)
@@ -220,6 +224,7 @@ def _inked(doc_type: str, seed: int, ink: str) -> Image.Image:
 
 
 @pytest.mark.parametrize("ink", sorted(INK_STYLES))
+@pytest.mark.slow
 def test_stamped_inks_are_not_suspicious(tmp_path: Path, ink: str) -> None:
     """Evenly inked, uneven, speckled, grainy or bled stamps, clean or scanned, saved at
     several JPEG qualities: a stamp, however flat its ink, has a soft edge."""
@@ -232,6 +237,7 @@ def test_stamped_inks_are_not_suspicious(tmp_path: Path, ink: str) -> None:
             assert codes(ctx) == [], (mode, q)
 
 
+@pytest.mark.slow
 def test_pasted_seal_suspicious_at_any_jpeg_quality(tmp_path: Path) -> None:
     """Flat colour with a hard edge, on a clean or scanned page, whatever the JPEG
     quality of the saved file: surely pasted, said with a confidence above a guess."""
@@ -245,6 +251,7 @@ def test_pasted_seal_suspicious_at_any_jpeg_quality(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("ink,seed", [("even", 12), ("grainy", 11), ("even", 9)])
+@pytest.mark.slow
 def test_stamps_on_coarse_pages_are_not_suspicious(tmp_path: Path, ink: str, seed: int) -> None:
     """A page saved at 60-70 % of 200 dpi (seal radius ~100-115 px), lossless: a stamp's
     blur is then under a pixel and its edge looks crisp, so crispness must be judged

@@ -178,6 +178,7 @@ def test_cli_builds_the_run_options_once(clean_env: pytest.MonkeyPatch, tmp_path
     assert (opts.work_dir, opts.task_runner, opts.use_prefect) == (tmp_path / "w", "processes", False)
 
 
+@pytest.mark.slow
 def test_real_cli_run_honours_its_options(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """`certriage run` end to end on a one-applicant batch: CERTRIAGE_NO_PREFECT=1 takes the
     plain loop (the flow is never started), and --batch-date and --profile reach the report."""

@@ -37,6 +37,8 @@ from pipeline.types import (
 )
 from validators.tampering import check, luma_of, stored_luma, suspects
 
+SLOW_FIXTURES = {"batch"}  # generated and read once per module (conftest marks its users slow)
+
 PROFILE = "gd-supervisor"
 
 
@@ -111,6 +113,7 @@ def _documents(batch: dict[str, Any], tampered: bool) -> list[tuple[Path, Any, A
     return out
 
 
+@pytest.mark.slow
 def test_a_pasted_field_is_flagged_on_that_field(batch: dict[str, Any]) -> None:
     docs = _documents(batch, tampered=True)
     assert len(docs) >= 2
@@ -130,6 +133,7 @@ def test_a_pasted_field_is_flagged_on_that_field(batch: dict[str, Any]) -> None:
         assert tuple(f.found["grid"]) == (tx0 % 8, ty0 % 8)  # the patch's own JPEG grid
 
 
+@pytest.mark.slow
 def test_clean_straight_scans_are_not_flagged(batch: dict[str, Any]) -> None:
     docs = _documents(batch, tampered=False)
     assert docs
@@ -173,6 +177,7 @@ def test_a_page_cropped_after_saving_is_on_its_own_grid(batch: dict[str, Any]) -
         out.unlink()
 
 
+@pytest.mark.slow
 def test_pages_that_are_not_the_stored_pixels_are_skipped(batch: dict[str, Any], tmp_path: Path) -> None:
     path, doc, _ = _documents(batch, tampered=True)[0]
     lines = _layout_lines(doc)

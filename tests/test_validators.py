@@ -662,6 +662,7 @@ def _extractors_present() -> bool:
 
 
 @pytest.mark.skipif(not _extractors_present(), reason="extractors.EXTRACTORS is empty: no fields to check yet")
+@pytest.mark.slow
 def test_clean_generated_batch_raises_no_errors_from_these_checks(tmp_path: Path) -> None:
     from pipeline.cli import main
     from pipeline.samples.generator import generate_batch

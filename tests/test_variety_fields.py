@@ -143,6 +143,7 @@ def test_id_card_row_read_as_one_box(engine) -> None:
     ("org", "gd-org-filing", ("org_name", "uscc", "phone", "address")),
     ("sc-exam", "sc-examiner", ("name", "employer", "phone", "id_number")),
 ])
+@pytest.mark.slow
 def test_values_centred_in_wide_cells(tmp_path, kind: str, variant: str, profile: str, keys: tuple[str, ...]) -> None:
     """A word-processor table that centres each value in its wide cell, far right of the
     label (a text-layer PDF and a scan): the value is still the cell's."""
@@ -196,6 +197,7 @@ def test_a_label_cell_read_with_one_slip_still_names_its_value(engine) -> None:
     assert "org_name" not in extract("机桐名称表格说明")  # more than the label and a colon
 
 
+@pytest.mark.slow
 def test_small_print_of_a_long_image_is_read(tmp_path) -> None:
     """A licence and a form stacked on a desk in one long image (no blank band between
     them): read as one 1:3.5 strip, the engine scaled it to a quarter and lost the

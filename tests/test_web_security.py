@@ -107,6 +107,7 @@ def queue_keys(client: TestClient, **params: str) -> list[str]:
 # ---------------------------------------------------------------- 13: login throttle
 
 
+@pytest.mark.slow
 def test_parallel_guesses_are_throttled_without_locking_the_user_out(app: Any) -> None:
     attacker = TestClient(app, client=("203.0.113.7", 40000))
     codes: list[int] = []
@@ -197,6 +198,7 @@ def test_a_cookie_forged_with_the_database_key_is_refused(app: Any, out: Path) -
     assert token.encode() not in raw
 
 
+@pytest.mark.slow
 def test_logout_disable_and_password_change_revoke_sessions(app: Any, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -277,6 +279,7 @@ def test_serve_warns_about_an_old_database_in_the_out_folder(out: Path, data_dir
     assert "warning" in err and str(out / "reviews.sqlite3") in err
 
 
+@pytest.mark.slow
 def test_scrypt_cost_is_current_and_old_hashes_are_upgraded(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (auth.SCRYPT_N, auth.SCRYPT_R, auth.SCRYPT_P) >= (2**17, 8, 1)
     h = auth.hash_password("s3cret-pass")
@@ -368,6 +371,7 @@ def test_a_malformed_report_keeps_the_last_good_one(app: Any, out: Path, bad: by
     assert "report-problem" not in client.get("/queue").text
 
 
+@pytest.mark.slow
 def test_no_good_report_yet_still_lets_reviewers_log_in(tmp_path: Path) -> None:
     out = make_run(tmp_path / "out")
     (out / "report.json").write_text("{not json", encoding="utf-8")
