@@ -43,8 +43,7 @@ def _address_after_lost_glyph(lay: DocLayout, stop: re.Pattern[str]) -> Hit | No
     """An address whose label kept only its last glyph, glued to the value (所佛山市禅城区…)."""
     for ln in lay.lines:
         if _LOST_HEAD.match(ln.text):
-            for hit in lay.hits_at(ln, 1, stop, multiline=True, below=False):
-                return Hit(hit.text, hit.lines, hit.quality * 0.9)
+            return next(lay.hits_at(ln, 1, stop, multiline=True, below=False), None)
     return None
 
 

@@ -88,8 +88,11 @@ def _id(s: str) -> tuple[object, float] | None:
 ORG_END = r"(?:公司|学院|大学|学校|局|厅|中心|协会|学会|院|所|会|部|委员会|办公室)"
 
 
+_EDGE_PUNCT = re.compile(r"^[\s:;,.、]+|[\s:;,.、]+$")
+
+
 def _org(s: str) -> tuple[object, float] | None:
-    t = re.sub(r"^[\s:;,.、]+|[\s:;,.、]+$", "", s)
+    t = _EDGE_PUNCT.sub("", s)
     # a seal's inner line read into the name's line: …保障厅职称评审专用章
     m = re.match(rf"(.+{ORG_END})[\u4e00-\u9fff]{{0,10}}(?:专用章?|公章|印章)$", t)
     t = m.group(1) if m else t
@@ -104,7 +107,7 @@ ORG_TYPE_WORDS = re.compile(r"(公司|企业|机关|单位|团体|组织|合作�
 
 
 def _org_type(s: str) -> tuple[object, float] | None:
-    t = re.sub(r"^[\s:;,.、]+|[\s:;,.、]+$", "", s)
+    t = _EDGE_PUNCT.sub("", s)
     if len(t) < 2:
         return None
     return nz.cjk_punct(t), 1.0 if ORG_TYPE_WORDS.search(t) else 0.8
@@ -220,28 +223,28 @@ def read_misread_label(lay: DocLayout, spec: Spec, known: Sequence[str], stop: r
                        inline: re.Pattern[str] | None = None) -> FieldValue | None:
     """A field whose label was not found as printed, found beside a label cell read with
     one slip (see `misread_label_lines`), at a little less confidence."""
-    conv = CONVERTERS[spec.kind]
     for label in spec.labels:
         for ln, end in misread_label_lines(lay, label, known):
-            for hit in lay.hits_at(ln, end, stop, multiline=spec.multiline, join_row=spec.kind in JOIN_ROW,
-                                   inline=inline):
-                got = conv(hit.text)
-                if got is None:
-                    continue
-                value, quality = got
-                return field_value(value, hit.lines, quality * hit.quality * MISREAD_LABEL_QUALITY)
+            hits = lay.hits_at(ln, end, stop, multiline=spec.multiline, join_row=spec.kind in JOIN_ROW, inline=inline)
+            got = first_converted(hits, spec.kind, MISREAD_LABEL_QUALITY)
+            if got is not None:
+                return got
     return None
 
 
 def read_one(lay: DocLayout, spec: Spec, stop: re.Pattern[str], inline: re.Pattern[str] | None = None) -> FieldValue | None:
-    conv = CONVERTERS[spec.kind]
-    for hit in lay.hits(spec.labels, stop, multiline=spec.multiline, join_row=spec.kind in JOIN_ROW,
-                        anywhere=spec.anywhere, inline=inline):
+    return first_converted(lay.hits(spec.labels, stop, multiline=spec.multiline, join_row=spec.kind in JOIN_ROW,
+                                    anywhere=spec.anywhere, inline=inline), spec.kind)
+
+
+def first_converted(hits: Iterable[Hit], kind: str, factor: float = 1.0) -> FieldValue | None:
+    """The first candidate that the converter of `kind` accepts, scored by both."""
+    conv = CONVERTERS[kind]
+    for hit in hits:
         got = conv(hit.text)
-        if got is None:
-            continue
-        value, quality = got
-        return field_value(value, hit.lines, quality * hit.quality)
+        if got is not None:
+            value, quality = got
+            return field_value(value, hit.lines, quality * hit.quality * factor)
     return None
 
 

@@ -93,7 +93,6 @@ class LocalStore:
 
     def download(self, key: str, dest: Path) -> Path:
         dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         try:
             with atomic_path(dest) as tmp:
                 shutil.copyfile(self.path(key), tmp)
@@ -103,7 +102,6 @@ class LocalStore:
 
     def upload(self, src: Path, key: str) -> None:
         dest = self.path(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(dest) as tmp:
             shutil.copyfile(src, tmp)
 
