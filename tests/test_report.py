@@ -587,9 +587,15 @@ def test_describe_words() -> None:
 
 
 def test_every_vocabulary_code_has_a_phrase() -> None:
-    codes = set(re.findall(r"^\| `([A-Z_]+)`", VOCAB.read_text(encoding="utf-8"), re.M))
-    codes |= set(re.findall(r"/ `([A-Z_]+)`", VOCAB.read_text(encoding="utf-8")))
-    assert codes and codes <= set(FINDING_PHRASES)
+    """Every finding code the project knows has a reviewer's phrase; and, where the contract
+    sits beside the clone (CI), every code of its vocabulary too. A clone alone passes."""
+    from pipeline.types import FindingCode
+
+    assert {c.value for c in FindingCode} <= set(FINDING_PHRASES)
+    if VOCAB.is_file():
+        codes = set(re.findall(r"^\| `([A-Z_]+)`", VOCAB.read_text(encoding="utf-8"), re.M))
+        codes |= set(re.findall(r"/ `([A-Z_]+)`", VOCAB.read_text(encoding="utf-8")))
+        assert codes and codes <= set(FINDING_PHRASES)
 
 
 def test_mask_id() -> None:
