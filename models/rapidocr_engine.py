@@ -39,7 +39,12 @@ class RapidOcrOptions(BaseModel):
     max_side_len: int = Field(2000, ge=640, le=8000, description="page downscale before OCR")
     text_score: float = Field(0.5, ge=0, le=1, description="drop lines recognised below this")
     box_thresh: float = Field(0.5, ge=0, le=1, description="detection box score threshold")
-    use_cls: bool = Field(True, description="flip upside-down single lines before recognition")
+    use_cls: bool = Field(
+        False,
+        description="flip upside-down single lines before recognition. Off: pages are turned "
+        "whole (pipeline.orient), and a page read upside down must read as garbage for the "
+        "first-read upright check (orient.reads_upright) to send it to the orientation pass",
+    )
     threads: int = Field(
         default_factory=lambda: Settings().ocr_threads,
         ge=0,

@@ -16,12 +16,14 @@ A page with too little text (a photo, a lone seal) is reported as 0 with low con
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import cv2
 import numpy as np
 
 from models.ocr import OcrEngine, as_rgb
+from pipeline.types import OcrLine
 
 DETECT_SIDE = 736  # longest side of the copy detection runs on
 ELONGATION = 1.8  # a line box is at least this much longer than thick
@@ -179,6 +181,39 @@ def _recognition_vote(engine: OcrEngine, crops: list[np.ndarray]) -> float:
 
     q0, q180 = quality(sheet), quality(rotate(sheet, 180))
     return (q180 - q0) / (q180 + q0) if q0 + q180 > 0 else 0.0
+
+
+def _cjk(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+def reads_upright(lines: Sequence[OcrLine]) -> bool:
+    """True when a page's own reading shows it upright, so the orientation pass is not
+    needed: the text runs across (long flat boxes outweigh tall ones twice over) and its
+    longest Chinese lines read cleanly, by the same measure `_line_recognition_vote`
+    uses (`UPRIGHT_SCORE` over at least `UPRIGHT_EVIDENCE` characters). Upside down, a
+    line of Chinese reads as garbage (scores 0.46-0.75, see `UPRIGHT_SCORE`) because the
+    engine reads lines as they are (RapidOcrOptions.use_cls off); sideways, its boxes are
+    tall. Either way the page goes to `upright`."""
+    across: list[OcrLine] = []
+    weight_h = weight_v = 0.0
+    for ln in lines:
+        x0, y0, x1, y1 = ln.bbox
+        w, h = x1 - x0, y1 - y0
+        if w <= 1 or h <= 1:
+            continue
+        if w >= ELONGATION * h:
+            weight_h += w
+            if _cjk(ln.text) >= 2:
+                across.append(ln)
+        elif h >= ELONGATION * w:
+            weight_v += h
+    if weight_h < 2 * weight_v:
+        return False
+    longest = sorted(across, key=lambda ln: ln.bbox[2] - ln.bbox[0], reverse=True)[:RECOGNITION_CROPS]
+    evidence = sum(ln.confidence * len(ln.text) for ln in longest)
+    chars = sum(len(ln.text) for ln in longest)
+    return evidence >= UPRIGHT_EVIDENCE and evidence >= UPRIGHT_SCORE * chars
 
 
 def upright(

@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 
 # Bump when a change in rendering, OCR, segmentation or classification changes results:
 # it is part of every cache key.
-STAGE_VERSION = "file-v15"  # v15: 於 before a date read as 于; v14: tall regions in bands; v13: Page.facts
+STAGE_VERSION = "file-v16"  # v16: read first, orientation pass only when that reading is not upright, no per-line flip; v15: 於 before a date read as 于; v14: tall regions in bands; v13: Page.facts
 
 # An image file no larger than this (px, long side) is photo-sized: 二寸 is 413x579.
 PHOTO_FILE_MAX_SIDE = 800
@@ -140,15 +140,15 @@ def _inside(line: OcrLine, region: Region) -> bool:
     return x0 <= cx <= x1 and y0 <= cy <= y1
 
 
-def _upright_page(page: Page, image: np.ndarray, engine) -> tuple[Page, np.ndarray]:
-    """Turn a page without a text layer upright and save the turned image beside it."""
-    from pipeline.orient import rotate, upright
+def _may_be_turned(page: Page) -> bool:
+    """Text layers are upright by construction; long images are stitched upright."""
+    return not page.text_layer and page.height / max(page.width, 1) < LONG_IMAGE_ASPECT
 
-    if page.text_layer or page.height / max(page.width, 1) >= LONG_IMAGE_ASPECT:
-        return page, image  # text layers are upright by construction; long images are stitched upright
-    rotation, _conf = upright(image, engine)
-    if rotation % 360 == 0:
-        return page, image
+
+def _turn_page(page: Page, image: np.ndarray, rotation: int) -> tuple[Page, np.ndarray]:
+    """The page turned clockwise by `rotation`, its turned image saved beside it."""
+    from pipeline.orient import rotate
+
     turned = rotate(image, rotation)
     src = Path(page.image_path)
     dst = src.with_name(f"{src.stem}_r{rotation}.png")
@@ -176,14 +176,35 @@ def read_page(page: Page, engine, face_detector, file: BatchFile | None = None,
     """Upright, split, read and classify one page, find its seals, and store every fact
     the checks need about it (`Page.facts`, pipeline.page_facts) while it is in memory:
     (page, [(text, class) per region], seals in page pixels, ink measured). `file`: the
-    page's upload, whose own JPEG pixels the tampering cue is read from."""
-    from pipeline.page_facts import jpeg_grid, page_facts, with_ink
-    from pipeline.seals import detect_seals, read_seal_text, suppress_seal_ink
+    page's upload, whose own JPEG pixels the tampering cue is read from.
+
+    The page is read as it comes first. Its own reading says when it is upright (long
+    lines, running across, read cleanly: `orient.reads_upright`), which is most pages;
+    only the others pay for the orientation pass (`orient.upright`) and, when that turns
+    them, a second reading (issue 14: orientation was 18 % of a cold run)."""
+    from pipeline.orient import reads_upright, upright
 
     with timing.stage("page decode"):
         image = np.asarray(Image.open(page.image_path).convert("RGB"))
+    result = _read_as_is(page, image, engine, face_detector, file)
+    if not _may_be_turned(page):
+        return result
     with timing.stage("orientation"):
-        page, image = _upright_page(page, image, engine)
+        lines = [ln for text, _ in result[1] for ln in text.lines]
+        rotation = 0 if reads_upright(lines) else upright(image, engine)[0]
+        if rotation % 360:
+            page, image = _turn_page(page, image, rotation)
+    if rotation % 360 == 0:
+        return result
+    return _read_as_is(page, image, engine, face_detector, file)
+
+
+def _read_as_is(page: Page, image: np.ndarray, engine, face_detector, file: BatchFile | None,
+                ) -> tuple[Page, list[tuple[PageText, Classification]], list[Seal]]:
+    """`read_page` on the page the way it is turned now."""
+    from pipeline.page_facts import jpeg_grid, page_facts, with_ink
+    from pipeline.seals import detect_seals, read_seal_text, suppress_seal_ink
+
     with timing.stage("segmentation"):
         regions = segment_page(image)
     with timing.stage("seal detection"):

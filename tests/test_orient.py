@@ -201,3 +201,45 @@ def test_clean_upright_lines_are_read_once(rapid: OcrEngine, page: np.ndarray, t
     assert confidence >= 0.5
     # A page turned 270 has its lines upright once they are turned to run horizontally.
     assert reader.readings == (1 if turned in (0, 270) else 2)
+
+
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+@pytest.mark.slow
+def test_a_page_reading_tells_whether_it_is_upright(rapid: OcrEngine, page: np.ndarray, turned: int) -> None:
+    """Issue 14: the page's own reading (no per-line flip) says upright only when it is:
+    upside down its lines read as garbage, sideways its boxes stand tall."""
+    from pipeline.orient import reads_upright
+
+    assert reads_upright(rapid.read(rotate(page, turned))) is (turned == 0)
+
+
+@pytest.mark.parametrize("turned", [0, 90, 180])
+@pytest.mark.slow
+def test_read_page_pays_for_orientation_only_on_a_turned_page(
+    rapid: OcrEngine, page: np.ndarray, turned: int, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upright page is read once and never goes through the orientation pass; a turned
+    one does, is turned back and read again, and both end with the same text."""
+    import pipeline.orient as orient
+    from models.face import get_face_detector
+    from pipeline.runner import read_page
+    from pipeline.types import Page
+
+    calls: list[int] = []
+    real_upright = orient.upright
+
+    def counting_upright(image, engine, *a, **k):
+        calls.append(1)
+        return real_upright(image, engine, *a, **k)
+
+    monkeypatch.setattr(orient, "upright", counting_upright)
+    img = rotate(page, turned)
+    path = tmp_path / f"p{turned}.png"
+    Image.fromarray(img).save(path)
+    src = Page(file="a.png", number=1, image_path=str(path), width=img.shape[1], height=img.shape[0])
+    out_page, read, _seals = read_page(src, rapid, get_face_detector())
+    assert len(calls) == (0 if turned == 0 else 1)
+    assert out_page.rotation == (360 - turned) % 360
+    assert (out_page.width, out_page.height) == (page.shape[1], page.shape[0])
+    text = "".join(ln.text for t, _ in read for ln in t.lines)
+    assert "44010619900101123X" in text and "广州市职业技能鉴定中心" in text
