@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from models.ocr import normalize_text
@@ -169,11 +169,6 @@ MARK = re.compile(r"^[(\[]?(?:盖章|签字|签章|公章|签名|印章|盖公�
 _SYMBOL_IN_WORD = re.compile(r"(?<=[\u4e00-\u9fff])[\u2190-\u2bff]+(?=[\u4e00-\u9fff])")
 # A space OCR puts before or inside a bracket of a label: 申报职业 (工种) -> 申报职业(工种).
 _SPACE_AT_BRACKET = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=\()|(?<=\()\s+|\s+(?=\))")
-
-
-def _compile(labels: Iterable[str]) -> re.Pattern[str]:
-    alts = sorted(set(labels), key=len, reverse=True)
-    return re.compile("|".join(f"(?:{a})" for a in alts))
 
 
 def _seam_overlap(left: Line, right: Line, text: str) -> int:

@@ -132,11 +132,6 @@ def parse_date(text: str) -> tuple[str, float] | None:
     return (found[0].value, found[0].quality) if found else None
 
 
-def to_month(value: str) -> str:
-    """A date cut to its month, for fields printed as 出生年月."""
-    return value[:7]
-
-
 # ---------------------------------------------------------------- ID numbers and USCC
 
 _ID_LOOKALIKE: dict[str, tuple[str, ...]] = {

@@ -43,8 +43,6 @@ from prefect.utilities.annotations import unmapped  # isort: skip
 
 log = logging.getLogger(__name__)
 
-TASK_RUNNERS = ("threads", "processes", "dask")
-
 
 def transient_only(task: Any, task_run: Any, state: Any) -> bool:
     """Prefect retry condition: retry a failed task only for a transient storage error."""

@@ -33,10 +33,6 @@ def enable(on: bool = True) -> None:
     _enabled = on
 
 
-def enabled() -> bool:
-    return _enabled
-
-
 def reset() -> None:
     """Forget every total (between the runs of one bench)."""
     with _lock:

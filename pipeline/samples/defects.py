@@ -518,11 +518,6 @@ def _bring_partner(spec: BatchSpec, order: list[int], pos: int, kind: str, prof:
     return False
 
 
-def expected_codes(spec: BatchSpec) -> dict[str, list[str]]:
-    """Applicant key -> expected finding codes (for tests and the bench)."""
-    return {a.key: [e["code"] for e in a.expected_findings] for a in spec.applicants}
-
-
 def describe(kinds: list[str]) -> list[dict[str, Any]]:
     """The kinds with their codes, as the bench prints them."""
     return [{"defect": k, "code": DEFECTS[k][0], "subject": DEFECTS[k][1]} for k in kinds]

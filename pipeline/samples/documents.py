@@ -32,9 +32,6 @@ from pipeline.samples.people import (
 )
 from pipeline.samples.photos import PHOTO_SIZES, make_id_photo
 
-DOC_TYPES = ("id_card", "diploma", "degree", "skill_certificate", "title_certificate",
-             "examiner_card", "work_certificate", "recommendation_form", "business_license",
-             "application_letter", "photo", "other")
 ID_CARD_SIZE = (674, 425)  # CR80 85.6 x 54 mm at 200 dpi
 BLUE_GREY: Color = (45, 95, 150)
 CN_DIGITS = "〇一二三四五六七八九"
