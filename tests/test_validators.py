@@ -4,9 +4,7 @@ and one end-to-end run on a generated batch (no false alarms on clean applicants
 
 from __future__ import annotations
 
-import json
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -662,18 +660,14 @@ def _extractors_present() -> bool:
 
 
 @pytest.mark.skipif(not _extractors_present(), reason="extractors.EXTRACTORS is empty: no fields to check yet")
-@pytest.mark.slow
-def test_clean_generated_batch_raises_no_errors_from_these_checks(tmp_path: Path) -> None:
-    from pipeline.cli import main
-    from pipeline.samples.generator import generate_batch
-
-    truth = generate_batch(tmp_path, n_applicants=7, seed=11, profile="gd-supervisor")
-    out = tmp_path / "out"
-    rc = main(["run", str(tmp_path / "batch"), "--profile", "gd-supervisor", "--out", str(out),
-               "--batch-date", truth["batch_date"]])
-    assert rc == 0
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+def test_clean_generated_batch_raises_no_errors_from_these_checks(sample_run: dict[str, Any]) -> None:
+    """The session's generated gd-supervisor batch (every packaging, run through the CLI):
+    none of these checks raises a confident error on an applicant the generator left
+    clean. (It had a 7-applicant batch of its own: 150 s of CI for the same question.)"""
+    truth, report = sample_run["truth"], sample_run["report"]
+    assert sample_run["rc"] == 0
     clean = {a["key"] for a in truth["applicants"] if not a["expected_findings"]}
+    assert len(clean) >= 4
     alarms = [(a["key"], f["code"], f["message"], f.get("confidence")) for a in report["applicants"]
               if a["key"] in clean for f in a["findings"]
               if f["code"] in MY_CODES and f["severity"] == "error" and (f.get("confidence") or 0) >= 0.8]
