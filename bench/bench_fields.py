@@ -143,6 +143,7 @@ def main() -> int:
         report, truth = merge_runs(runs)
         print(f"{len(runs)} saved runs, {len(truth['applicants'])} applicants")
         print_tables(report, truth)
+        _print_misses(report, truth, args.misses)
         return 0
 
     root = Path(args.dir or f"bench-out/fields-{args.profile}")
@@ -172,12 +173,16 @@ def main() -> int:
           f"variety {'on' if args.variety else 'off'} "
           f"(generated in {gen_s:.1f} s), workers={args.workers}, ocr={args.ocr}")
     print_tables(report, truth)
-    if args.misses:
-        print("\nfield misses (file, type, field, truth, read):")
-        for m in score_fields(report, truth).misses[: args.misses]:
-            print("  " + " | ".join(str(x) for x in m))
+    _print_misses(report, truth, args.misses)
     print(f"\nwall time {wall:.1f} s ({st['pages'] / wall:.2f} pages/s)")
     return 0
+
+
+def _print_misses(report: dict, truth: dict, n: int) -> None:
+    if n:
+        print("\nfield misses (file, type, field, truth, read):")
+        for m in (score_fields(report, truth).misses + score_fields(report, truth, ORG_FIELDS).misses)[:n]:
+            print("  " + " | ".join(str(x) for x in m))
 
 
 if __name__ == "__main__":

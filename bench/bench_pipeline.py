@@ -176,7 +176,8 @@ def run_profiled(root: Path, out: Path, args: argparse.Namespace, batch_date: da
     from pipeline.ingest import ingest
 
     opts = RunOptions(source=str(root / "batch"), out=str(out), profile=args.profile, batch_date=batch_date,
-                      workers=args.workers, ocr=args.ocr, dpi=args.dpi, show_progress=False)
+                      workers=args.workers, ocr=args.ocr, dpi=args.dpi, show_progress=False,
+                      task_runner=args.task_runner)
     timing.enable()
     timing.reset()
     with TreeRss() as rss:
@@ -199,7 +200,8 @@ def run_profiled(root: Path, out: Path, args: argparse.Namespace, batch_date: da
     warm_stages = timing.snapshot()
     timing.enable(False)
 
-    print(f"== stage profile ({pages} pages, workers={args.workers}; seconds summed over threads) ==")
+    print(f"== stage profile ({pages} pages, workers={args.workers}, task runner {args.task_runner}; "
+          "seconds summed over threads; stages run in worker processes are not seen here) ==")
     print_stages(cold_stages, warm_stages, cold, warm)
     raw_pps = raw_pages / raw_read
     print("== raw engine over the same pages ==")
@@ -219,6 +221,8 @@ def main() -> int:
     ap.add_argument("--applicants", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--task-runner", choices=("threads", "processes", "dask"), default="threads",
+                    help="Prefect task runner of the run (as certriage run --task-runner)")
     ap.add_argument("--profile", default="gd-supervisor")
     ap.add_argument("--ocr", default="rapidocr")
     ap.add_argument("--dir", default="bench-out")
@@ -246,7 +250,7 @@ def main() -> int:
         t0 = time.perf_counter()
         report_path = run_batch(RunOptions(source=str(root / "batch"), out=str(out), profile=args.profile,
                                            batch_date=batch_date, workers=args.workers, ocr=args.ocr,
-                                           dpi=args.dpi, show_progress=False))
+                                           dpi=args.dpi, show_progress=False, task_runner=args.task_runner))
         wall = time.perf_counter() - t0
     report = json.loads(report_path.read_text(encoding="utf-8"))
     st = report["stats"]
