@@ -29,7 +29,9 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from pipeline import summary_table as st
 from pipeline import timing
+from pipeline.comparison import Secrets, comparison
 from pipeline.fileio import atomic_write
 from pipeline.messages import (
     color_word,
@@ -308,24 +310,11 @@ def queue_csv_bytes(report: Report) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def xlsx_append(ws: Any, row: list[Any]) -> None:
-    """Append a row as literal values: strings never become formulas, and characters
-    that openpyxl refuses (control characters from OCR) are dropped."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-    for cell in ws[ws.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
-
-
 def queue_xlsx_bytes(report: Report) -> bytes:
     """queue.xlsx: first the notice's own summary table (汇总表) for the profile, in its
     column order, then 系统结论, 风险, 置信度, 问题 (pipeline.summary_table, the same
     writer as the web UI's export); then the short queue (the CSV's columns); then the
     batch-level issues. ID numbers are text (Excel would turn 18 digits into 4.4E+17)."""
-    from pipeline import summary_table as st
-
     ordered = [applicant_to_dict(a) for a in queue_order(report.applicants)]
     name = st.table_name(report.profile)
     sheets = [(st.TABLE_TITLES[name], st.headers(report.profile), st.rows(ordered, report.profile)),
@@ -887,10 +876,8 @@ def _document_html(d: Document) -> str:
 
 def _comparison_html(a: ApplicantResult, is_org: bool) -> str:
     """The roster row beside each document's values, a differing cell marked: the web
-    UI's table (pipeline.web.data.comparison), with full values (this page is the
+    UI's table (pipeline.comparison), with full values (this page is the
     reviewer's own copy, as queue.xlsx is)."""
-    from pipeline.web.data import Secrets, comparison
-
     secrets = Secrets()
     cmp = comparison(applicant_to_dict(a), is_org, secrets)
     if not cmp.rows:

@@ -31,7 +31,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.storage import scheme_of
+from pipeline.urls import scheme_of
 
 
 def _flag(*yes: str) -> BeforeValidator:

@@ -205,13 +205,22 @@ _WIDTHS = {"序号": 6, "材料目录": 22, "身份证号": 21, "身份证号码
            "联系电话": 14, "联系方式": 14}
 
 
+def xlsx_append(ws: Any, row: list[Any]) -> None:
+    """Append a row as literal values: strings never become formulas, and characters
+    that openpyxl refuses (control characters from OCR) are dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def write_sheet(ws: Any, head: list[str], body: list[list[Any]]) -> None:
     """The table on a worksheet: bold framed header in row 1, long numbers and dates as
     text, coloured 系统结论, wrapped cells, frozen header, a filter."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
-
-    from pipeline.report import xlsx_append
 
     ws.append(head)
     thin = Side(style="thin", color="999999")

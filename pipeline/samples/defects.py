@@ -38,7 +38,6 @@ from pipeline.samples.forgery import (
     forgery_kinds,
     pair_applies,
 )
-from pipeline.samples.generator import ApplicantSpec, BatchSpec
 from pipeline.samples.people import (
     REFERENCE_DATE,
     REGIONS,
@@ -48,6 +47,7 @@ from pipeline.samples.people import (
     make_name,
     region_valid_in,
 )
+from pipeline.samples.specs import ApplicantSpec, BatchSpec
 
 # kind -> (code, subject) it must raise (None: no finding, seal_over_text). Order is the
 # deal order before the shuffle.

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from pipeline.samples.fonts import font
 from pipeline.samples.layout import A4, BLACK, Color, Layout, SealOp, TextOp, to_image, wrap
 from pipeline.samples.people import (
     REFERENCE_DATE,
@@ -30,7 +31,7 @@ from pipeline.samples.people import (
     make_phone,
     rand_date,
 )
-from pipeline.samples.photos import PHOTO_SIZES, make_id_photo
+from pipeline.samples.photos import PHOTO_SIZES, add_grain, make_id_photo, make_non_face_photo
 
 ID_CARD_SIZE = (674, 425)  # CR80 85.6 x 54 mm at 200 dpi
 BLUE_GREY: Color = (45, 95, 150)
@@ -718,8 +719,6 @@ class _Form:
 
     @staticmethod
     def _fits(text: str, width: float) -> bool:
-        from pipeline.samples.fonts import font
-
         return font(32).getlength(text) <= width
 
     def photo(self, top: float, height: float, width: float, seed: int | None, label: str) -> None:
@@ -985,15 +984,11 @@ def _photo(s: DocSpec) -> list[Layout]:
     w, h = photo_size(s)
     lay = Layout(w, h)
     if s.extra.get("subject"):  # defect injection: a cat or a picture of text instead of a face
-        from pipeline.samples.photos import make_non_face_photo
-
         lay.image(0, 0, make_non_face_photo(s.extra["subject"], (w, h), int(s.extra["photo_seed"])))
         return [lay]
     img = make_id_photo(int(s.extra["photo_seed"]), (w, h), s.extra.get("background", "white"),
                         s.extra.get("color", True))
     if s.extra.get("grain"):  # defect injection: camera grain that makes a huge file
-        from pipeline.samples.photos import add_grain
-
         img = add_grain(img, float(s.extra["grain"]), int(s.extra["photo_seed"]))
     lay.image(0, 0, img)
     return [lay]
@@ -1012,6 +1007,24 @@ RENDERERS: dict[str, Callable[[DocSpec], list[Layout]]] = {
 }
 
 
+def _edit_seals(spec: DocSpec, layouts: list[Layout]) -> list[Layout]:
+    """The document's pages as a defect leaves them: the seal moved (`seal_at`) or lifted
+    off to be pasted onto the scan later (`paste_seal`). Defects set these (pipeline.samples.forgery)."""
+    at = spec.extra.get("seal_at")
+    lift = bool(spec.extra.get("paste_seal"))
+    for i, lay in enumerate(layouts):
+        ops = []
+        for op in lay.ops:
+            if isinstance(op, SealOp):
+                if lift:
+                    continue
+                if at and i == at["page"]:
+                    op = dataclasses.replace(op, cx=float(at["cx"]), cy=float(at["cy"]))
+            ops.append(op)
+        lay.ops = ops
+    return layouts
+
+
 def render_layouts(spec: DocSpec) -> list[Layout]:
     """The pages of a document as layouts (for PDFs with a text layer)."""
     if spec.doc_type == "id_card":
@@ -1019,9 +1032,7 @@ def render_layouts(spec: DocSpec) -> list[Layout]:
     else:
         layouts = RENDERERS[spec.doc_type](spec)
     if spec.extra.get("seal_at") or spec.extra.get("paste_seal"):  # defect injection moved or lifted the seal
-        from pipeline.samples.forgery import edit_layouts
-
-        layouts = edit_layouts(spec, layouts)
+        layouts = _edit_seals(spec, layouts)
     ink = spec.extra.get("seal_ink")
     if ink:  # variety: the issuer's ink pad (pipeline.samples.seals.INK_STYLES)
         for lay in layouts:

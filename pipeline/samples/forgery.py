@@ -46,10 +46,13 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from pipeline.profile import Profile
-from pipeline.samples.documents import DocSpec, cn_date, cn_date_upper, render_layouts
+from pipeline.samples.documents import DocSpec, cn_date, cn_date_upper, photo_size, render_layouts
 from pipeline.samples.fonts import font
 from pipeline.samples.layout import Layout, SealOp, TextOp
-from pipeline.samples.packaging import FilePlan, unique_names
+from pipeline.samples.packaging import FilePlan, file_name, unique_names
+from pipeline.samples.people import COLLEGE_SUFFIX, EMPLOYER_KINDS, EMPLOYER_STEMS, make_org
+from pipeline.samples.photos import PHOTO_SIZES
+from pipeline.samples.seals import seal_mask
 from validators.common import distance
 
 # kind -> (code, subject); seal_over_text expects no finding (it measures OCR under seals).
@@ -263,36 +266,16 @@ def covered_lines(layout: Layout, cx: float, cy: float, radius: float) -> list[d
     return out
 
 
-def edit_layouts(spec: DocSpec, layouts: list[Layout]) -> list[Layout]:
-    """The document's pages as a defect leaves them: the seal moved (`seal_at`) or lifted
-    off to be pasted onto the scan later (`paste_seal`). Called by render_layouts."""
-    at = spec.extra.get("seal_at")
-    lift = bool(spec.extra.get("paste_seal"))
-    for i, lay in enumerate(layouts):
-        ops = []
-        for op in lay.ops:
-            if isinstance(op, SealOp):
-                if lift:
-                    continue
-                if at and i == at["page"]:
-                    op = dataclasses.replace(op, cx=float(at["cx"]), cy=float(at["cy"]))
-            ops.append(op)
-        lay.ops = ops
-    return layouts
-
-
 # ---------------------------------------------------------------- files
 
 
 def _isolate(a: Any, i: int, rng: random.Random, straight: bool = True) -> FilePlan:
     """Give document i a JPEG image file of its own, unrotated and (straight) unskewed,
     so that its page is the file's pixels."""
-    from pipeline.samples.generator import _name
-
     plan = next(p for p in a.files if i in p.docs)
     if len(plan.docs) > 1:
         plan.docs.remove(i)
-        plan = FilePlan(_name(rng, a.docs[i], "jpg"), "image", [i], "jpg")
+        plan = FilePlan(file_name(rng, a.docs[i], "jpg"), "image", [i], "jpg")
         a.files.append(plan)
     elif plan.fmt != "jpg" or plan.packaging != "image":
         stem = plan.name.rpartition(".")[0] or plan.name
@@ -325,8 +308,6 @@ def post_render(plan: FilePlan, docs: list[DocSpec], path: Path, rng: random.Ran
 def paste_seal(img: Image.Image, p: dict[str, Any], rng: random.Random) -> Image.Image:
     """A seal image pasted in an editor: one flat colour, alpha cut hard at 50 %, opaque
     over the text (no multiply: the text under it disappears)."""
-    from pipeline.samples.seals import seal_mask
-
     mask = seal_mask(int(p["radius"]), p["org_name"], random.Random(p["angle_seed"]), p.get("inner_text"))
     mask = mask.point(lambda v: 255 if v > 128 else 0)
     out = img.copy()
@@ -382,8 +363,6 @@ def _no_seal(spec: Any, a: Any, rng: random.Random, prof: Profile) -> None:
 def _look_alike(issuer: str, region: Any, rng: random.Random) -> str:
     """Another organisation of the same city and kind: 广州华粤科技有限公司 ->
     广州恒通科技有限公司 (a real company's name, not an OCR slip of the issuer's)."""
-    from pipeline.samples.people import COLLEGE_SUFFIX, EMPLOYER_KINDS, EMPLOYER_STEMS, make_org
-
     city = region.city.rstrip("市")
     kind = next((k for k in (*EMPLOYER_KINDS, *COLLEGE_SUFFIX) if issuer.endswith(k)), None)
     if kind and issuer.startswith(city):
@@ -488,8 +467,6 @@ def _photo_grey(spec: Any, a: Any, rng: random.Random, prof: Profile) -> None:
 
 def _photo_aspect(spec: Any, a: Any, rng: random.Random, prof: Profile) -> None:
     """The photo cut square, or far too small for the asked format."""
-    from pipeline.samples.photos import PHOTO_SIZES
-
     assert prof.photo is not None and prof.photo.format is not None
     w, h = PHOTO_SIZES[prof.photo.format]
     doc = _photo_doc(a)
@@ -511,8 +488,6 @@ def _photo_not_face(spec: Any, a: Any, rng: random.Random, prof: Profile) -> Non
 def _photo_oversize(spec: Any, a: Any, rng: random.Random, prof: Profile) -> None:
     """A photo straight off a camera: about 1600 x 2300 px with sensor grain, saved at
     JPEG quality 100 without chroma subsampling: several times the profile's limit."""
-    from pipeline.samples.documents import photo_size
-
     doc = _photo_doc(a)
     w, h = photo_size(doc)
     k = rng.uniform(1500, 1800) / w
@@ -524,8 +499,6 @@ def _photo_oversize(spec: Any, a: Any, rng: random.Random, prof: Profile) -> Non
 
 def _same_photo(spec: Any, a: Any, rng: random.Random, prof: Profile, partner: Any = None) -> None:
     """The partner hands in the applicant's photo, resized and re-compressed."""
-    from pipeline.samples.documents import photo_size
-
     assert partner is not None
     mine, theirs = _photo_doc(a), _photo_doc(partner)
     w, h = photo_size(mine)
@@ -543,8 +516,6 @@ def _same_page(spec: Any, a: Any, rng: random.Random, prof: Profile, partner: An
     certificate), resized and saved again, in place of the partner's own document of
     that type. The copied page names the applicant, so the partner also gets the
     findings that follow from it; they are listed with `secondary: true`."""
-    from pipeline.samples.generator import _name
-
     assert partner is not None
     i, doc = _pick(_candidates("same_page", a, prof), rng)
     src = _isolate(a, i, rng, straight=False)
@@ -556,7 +527,7 @@ def _same_page(spec: Any, a: Any, rng: random.Random, prof: Profile, partner: An
     for plan in partner.files:
         plan.docs = [k for k in plan.docs if k not in drop]
     partner.files = [p for p in partner.files if p.docs]
-    partner.files.append(FilePlan(_name(rng, twin, "jpg"), "image", [j], "jpg", options={
+    partner.files.append(FilePlan(file_name(rng, twin, "jpg"), "image", [j], "jpg", options={
         "copy_from": {"path": f"{a.key}/{src.name}", "scale": round(rng.uniform(0.8, 0.97), 3),
                       "quality": rng.randint(55, 80)}}))
     unique_names(partner.files)

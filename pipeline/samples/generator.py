@@ -14,14 +14,23 @@ import json
 import random
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 
-from pipeline.samples.documents import DocSpec, build_doc, draw_style, seal_places
-from pipeline.samples.packaging import PACKAGINGS, FilePlan, unique_names, write_file
+from pipeline.samples.defects import inject_defects
+from pipeline.samples.documents import DocSpec, build_doc, draw_style, photo_size, seal_places
+from pipeline.samples.forgery import copy_pages, post_render
+from pipeline.samples.packaging import (
+    FILE_NAMES,
+    PACKAGINGS,
+    FilePlan,
+    file_name,
+    generic_file_name,
+    unique_names,
+    write_file,
+)
 from pipeline.samples.people import (
     CURRENT_REGIONS,
     REFERENCE_DATE,
@@ -32,7 +41,9 @@ from pipeline.samples.people import (
     make_person,
 )
 from pipeline.samples.photos import distinct_photo_seed
+from pipeline.samples.rng import variety_rng
 from pipeline.samples.seals import vary_inks
+from pipeline.samples.specs import ApplicantSpec, BatchSpec
 
 ROSTER_COLUMNS = ("序号", "姓名", "性别", "身份证号", "出生日期", "民族", "政治面貌", "文化程度", "工作年限",
                   "电子邮箱", "从事职业", "申报职业", "联系方式", "工作单位", "通讯地址", "材料目录")
@@ -49,56 +60,7 @@ PROVINCE_OF = {"gd-supervisor": "广东省", "gz-expert": "广东省", "gd-org-f
 QUALIFICATION = {"sc-senior-examiner": (1, 2), "gz-expert": (2, 3)}
 FIXED_ZIP_TIME = (2026, 6, 30, 9, 0, 0)
 
-FILE_NAMES = {
-    "id_card": ("身份证", "身份证复印件", "身份证正反面", "sfz"),
-    "id_front": ("身份证正面", "身份证人像面", "sfz1"),
-    "id_back": ("身份证反面", "身份证国徽面", "sfz2"),
-    "diploma": ("毕业证", "毕业证书", "学历证书"),
-    "degree": ("学位证", "学位证书"),
-    "skill_certificate": ("职业技能等级证书", "技能证书", "职业资格证书", "高级工证书"),
-    "title_certificate": ("职称证书", "专业技术资格证书", "职称证"),
-    "examiner_card": ("考评员证", "考评员证卡", "证卡"),
-    "work_certificate": ("工作证明", "工作证明（盖章）", "在职证明"),
-    "recommendation_form": ("推荐表", "推荐表（盖章）", "申报表", "资格申报表"),
-    "business_license": ("营业执照", "营业执照副本", "法人证书"),
-    "application_letter": ("承诺书", "推荐函"),
-    "photo": ("照片", "证件照", "小一寸照片"),
-    "other": ("缴费凭证", "回执"),
-}
 
-
-@dataclass
-class ApplicantSpec:
-    """Everything about one applicant folder before it is written; edit it to inject defects."""
-
-    index: int
-    key: str
-    person: Person
-    docs: list[DocSpec]
-    files: list[FilePlan]
-    roster: dict[str, Any]
-    expected_findings: list[dict[str, Any]] = field(default_factory=list)
-    org_filing: bool = False
-    # Documents drawn the way other issuers make them (label wordings of the notices' forms,
-    # merged PDFs and long images, traditional-looking text, wrapped values, seal inks...):
-    # each variant draws from its own rng stream (`variety_rng`), so turning variety on
-    # changes nothing else in the batch.
-    variety: bool = False
-
-
-@dataclass
-class BatchSpec:
-    seed: int
-    profile: str
-    applicants: list[ApplicantSpec]
-    defect_rate: float = 0.0  # share of applicants given one defect (pipeline.samples.defects)
-    defect_family: str = "rules"  # which defects are dealt: rules | forgery | all (defects.profile_kinds)
-    variety: bool = False  # see ApplicantSpec.variety
-
-
-def variety_rng(seed: int | str, key: str, what: str) -> random.Random:
-    """The rng of one variant of one applicant (independent of every other draw)."""
-    return random.Random(f"certriage-variety:{seed}:{key}:{what}")
 
 
 # ---------------------------------------------------------------- planning
@@ -150,30 +112,6 @@ def _doc_types(profile: str, rng: random.Random) -> list[tuple[str, str | None]]
     return out
 
 
-def _name_for(spec: DocSpec, rng: random.Random) -> str:
-    key = spec.doc_type
-    if key == "id_card":
-        key = "id_front" if spec.variant == "front" else "id_back"
-    if key == "application_letter":
-        return spec.variant
-    return rng.choice(FILE_NAMES[key])
-
-
-def _generic_name(rng: random.Random, ext: str) -> str:
-    d = dt.datetime(2026, rng.randint(1, 6), rng.randint(1, 28), rng.randint(8, 22), rng.randint(0, 59),
-                    rng.randint(0, 59))
-    kind = rng.randint(0, 4)
-    if kind == 0:
-        return f"IMG_{rng.randint(1000, 9999)}.{ext.upper() if ext == 'jpg' else ext}"
-    if kind == 1:
-        return f"微信图片_{d:%Y%m%d%H%M%S}.{ext}"
-    if kind == 2:
-        return f"扫描件{rng.randint(1, 30):03d}.{ext}"
-    if kind == 3:
-        return f"mmexport{int(d.timestamp() * 1000)}.{ext}"
-    return f"CamScanner {d:%m-%d-%Y %H.%M}.{ext}"
-
-
 def _single_page(spec: DocSpec) -> bool:
     return not (spec.doc_type == "recommendation_form" and spec.variant in ("sc-exam", "gz", "org"))
 
@@ -205,7 +143,7 @@ def _plan_files(docs: list[DocSpec], primary: str, allowed: list[str], rng: rand
 
     pending_id = idx_front is not None
     if primary == "id_both_sides" and pending_id:
-        plans.append(FilePlan(_name(rng, "id_card", "jpg"), "id_both_sides", id_pair(), "jpg", grey=rng.random() < 0.85))
+        plans.append(FilePlan(file_name(rng, "id_card", "jpg"), "id_both_sides", id_pair(), "jpg", grey=rng.random() < 0.85))
         pending_id = False
     elif primary in ("merged_pdf", "long_image"):
         # Units: each content document, and the two ID sides together.
@@ -221,16 +159,16 @@ def _plan_files(docs: list[DocSpec], primary: str, allowed: list[str], rng: rand
                 pending_id = False
             if primary == "merged_pdf":
                 plans.append(FilePlan(rng.choice(("扫描件.pdf", "材料合集.pdf", f"{person_name}申报材料.pdf",
-                                                   _generic_name(rng, "pdf"))), "merged_pdf", got, "pdf"))
+                                                   generic_file_name(rng, "pdf"))), "merged_pdf", got, "pdf"))
             else:
-                plans.append(FilePlan(rng.choice(("长图.jpg", "证书合集.jpg", _generic_name(rng, "jpg"))),
+                plans.append(FilePlan(rng.choice(("长图.jpg", "证书合集.jpg", generic_file_name(rng, "jpg"))),
                                       "long_image", got, "jpg"))
     elif primary == "text_pdf":
         got = (take(lambda s: s.doc_type == "recommendation_form")
                or take(lambda s: s.doc_type in ("work_certificate", "application_letter", "skill_certificate"))
                or take(lambda s: True))
         if got:
-            plans.append(FilePlan(_name(rng, docs[got[0]], "pdf"), "text_pdf", got, "pdf"))
+            plans.append(FilePlan(file_name(rng, docs[got[0]], "pdf"), "text_pdf", got, "pdf"))
     elif primary == "phone_photo":
         got = take(_single_page) or []
         if got:
@@ -238,21 +176,21 @@ def _plan_files(docs: list[DocSpec], primary: str, allowed: list[str], rng: rand
     elif primary == "scanned_pdf":
         got = take(lambda s: True)
         if got:
-            plans.append(FilePlan(_name(rng, docs[got[0]], "pdf"), "scanned_pdf", got, "pdf",
+            plans.append(FilePlan(file_name(rng, docs[got[0]], "pdf"), "scanned_pdf", got, "pdf",
                                   grey=rng.random() < 0.3))
     elif primary == "image":
         got = take(_single_page)
         if got:
             fmt = rng.choices(("jpg", "png", "tif", "webp"), weights=(0.7, 0.15, 0.08, 0.07))[0]
-            plans.append(FilePlan(_name(rng, docs[got[0]], fmt), "image", got, fmt, grey=rng.random() < 0.2))
+            plans.append(FilePlan(file_name(rng, docs[got[0]], fmt), "image", got, fmt, grey=rng.random() < 0.2))
     if pending_id:
         how = rng.choice(["id_both_sides", "separate", "separate", "pdf"])
         if how == "id_both_sides" and "id_both_sides" not in allowed:
             how = "separate"
         if how == "id_both_sides":
-            plans.append(FilePlan(_name(rng, "id_card", "jpg"), "id_both_sides", id_pair(), "jpg", grey=True))
+            plans.append(FilePlan(file_name(rng, "id_card", "jpg"), "id_both_sides", id_pair(), "jpg", grey=True))
         elif how == "pdf" and "scanned_pdf" in allowed:
-            plans.append(FilePlan(_name(rng, "id_card", "pdf"), "scanned_pdf", id_pair(), "pdf", grey=rng.random() < 0.6))
+            plans.append(FilePlan(file_name(rng, "id_card", "pdf"), "scanned_pdf", id_pair(), "pdf", grey=rng.random() < 0.6))
         else:
             for i in id_pair():
                 plans.append(_one_file(docs[i], [i], allowed, rng))
@@ -262,7 +200,7 @@ def _plan_files(docs: list[DocSpec], primary: str, allowed: list[str], rng: rand
         if len(same) == 2 and "merged_pdf" in allowed and rng.random() < 0.4:
             for i in same:
                 content.remove(i)
-            plans.append(FilePlan(_name(rng, docs[same[0]], "pdf"), "merged_pdf", same, "pdf"))
+            plans.append(FilePlan(file_name(rng, docs[same[0]], "pdf"), "merged_pdf", same, "pdf"))
     for i in list(content):
         plans.append(_one_file(docs[i], [i], allowed, rng))
     unique_names(plans)
@@ -326,14 +264,6 @@ def _tilt_photos(docs: list[DocSpec], plans: list[FilePlan], allowed: list[str],
     unique_names(plans)
 
 
-def _name(rng: random.Random, what: DocSpec | str, ext: str) -> str:
-    if isinstance(what, str):
-        base = rng.choice(FILE_NAMES[what])
-    else:
-        base = _name_for(what, rng)
-    return f"{base}.{ext}" if rng.random() < 0.85 else _generic_name(rng, ext)
-
-
 def _phone_plan(spec: DocSpec, idx: list[int], rng: random.Random) -> FilePlan:
     rot = rng.choice((0, 90, 90, 270, 180))
     name = (f"IMG_{rng.randint(1000, 9999)}.JPG" if rng.random() < 0.5
@@ -357,10 +287,10 @@ def _one_file(spec: DocSpec, idx: list[int], allowed: list[str], rng: random.Ran
     if kind == "phone_photo":
         return _phone_plan(spec, idx, rng)
     if kind in ("scanned_pdf", "text_pdf"):
-        return FilePlan(_name(rng, spec, "pdf"), kind, idx, "pdf", grey=kind == "scanned_pdf" and rng.random() < 0.3)
+        return FilePlan(file_name(rng, spec, "pdf"), kind, idx, "pdf", grey=kind == "scanned_pdf" and rng.random() < 0.3)
     fmt = rng.choices(("jpg", "png", "tif", "bmp", "webp"), weights=(0.62, 0.18, 0.07, 0.05, 0.08))[0]
     rot = rng.choice((90, 180, 270)) if rng.random() < 0.1 else 0
-    return FilePlan(_name(rng, spec, fmt), "image", idx, fmt, rotation=rot,
+    return FilePlan(file_name(rng, spec, fmt), "image", idx, fmt, rotation=rot,
                     grey=spec.doc_type == "id_card" or rng.random() < 0.2)
 
 
@@ -492,8 +422,6 @@ def plan_batch(n_applicants: int = 10, seed: int = 0, profile: str = "gd-supervi
         applicants.append(ApplicantSpec(i, key, person, docs, files, roster, [], org_filing, variety))
     spec = BatchSpec(seed, profile, applicants, variety=variety)
     if defect_rate > 0:
-        from pipeline.samples.defects import inject_defects
-
         spec.defect_rate = defect_rate
         spec.defect_family = defect_family
         inject_defects(spec, defect_rate, defect_family)
@@ -520,8 +448,6 @@ def _doc_truth(spec: DocSpec, pages: list[int]) -> dict[str, Any]:
     if spec.doc_type == "id_card":
         d["side"] = spec.variant
     if spec.doc_type == "photo":
-        from pipeline.samples.documents import photo_size
-
         w, h = photo_size(spec)
         d["fields"] = {"size_name": spec.variant, "width_px": w, "height_px": h,
                        "background": spec.extra.get("background", "white"),
@@ -598,8 +524,6 @@ def render_applicant(a: ApplicantSpec, batch_dir: Path, seed: int) -> dict[str, 
         path = folder / plan.name
         page_lists = write_file(plan, a.docs, path, rng)
         if plan.options.get("post"):  # a defect edits the written file (pipeline.samples.forgery)
-            from pipeline.samples.forgery import post_render
-
             post_render(plan, a.docs, path, random.Random(f"certriage-post:{seed}:{a.key}:{j}"))
         n_pages = max(pg for pl in page_lists for pg in pl)
         files.append({
@@ -621,8 +545,6 @@ def render_batch(spec: BatchSpec, out_dir: Path) -> dict[str, Any]:
     batch.mkdir(parents=True, exist_ok=True)
     entries = [render_applicant(a, batch, spec.seed) for a in spec.applicants]
     if any(p.options.get("copy_from") for a in spec.applicants for p in a.files):
-        from pipeline.samples.forgery import copy_pages
-
         copy_pages(spec, batch)  # pages one applicant took from another's written files
     write_roster(batch / "roster.xlsx", *roster_table(spec))
     truth = {"seed": spec.seed, "profile": spec.profile, "batch_date": REFERENCE_DATE.isoformat(),

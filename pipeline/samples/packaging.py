@@ -22,6 +22,58 @@ PACKAGINGS = ("image", "scanned_pdf", "text_pdf", "merged_pdf", "long_image", "i
               "phone_photo")
 
 
+FILE_NAMES = {
+    "id_card": ("身份证", "身份证复印件", "身份证正反面", "sfz"),
+    "id_front": ("身份证正面", "身份证人像面", "sfz1"),
+    "id_back": ("身份证反面", "身份证国徽面", "sfz2"),
+    "diploma": ("毕业证", "毕业证书", "学历证书"),
+    "degree": ("学位证", "学位证书"),
+    "skill_certificate": ("职业技能等级证书", "技能证书", "职业资格证书", "高级工证书"),
+    "title_certificate": ("职称证书", "专业技术资格证书", "职称证"),
+    "examiner_card": ("考评员证", "考评员证卡", "证卡"),
+    "work_certificate": ("工作证明", "工作证明（盖章）", "在职证明"),
+    "recommendation_form": ("推荐表", "推荐表（盖章）", "申报表", "资格申报表"),
+    "business_license": ("营业执照", "营业执照副本", "法人证书"),
+    "application_letter": ("承诺书", "推荐函"),
+    "photo": ("照片", "证件照", "小一寸照片"),
+    "other": ("缴费凭证", "回执"),
+}
+
+
+def _name_for(spec: DocSpec, rng: random.Random) -> str:
+    key = spec.doc_type
+    if key == "id_card":
+        key = "id_front" if spec.variant == "front" else "id_back"
+    if key == "application_letter":
+        return spec.variant
+    return rng.choice(FILE_NAMES[key])
+
+
+def generic_file_name(rng: random.Random, ext: str) -> str:
+    d = dt.datetime(2026, rng.randint(1, 6), rng.randint(1, 28), rng.randint(8, 22), rng.randint(0, 59),
+                    rng.randint(0, 59))
+    kind = rng.randint(0, 4)
+    if kind == 0:
+        return f"IMG_{rng.randint(1000, 9999)}.{ext.upper() if ext == 'jpg' else ext}"
+    if kind == 1:
+        return f"微信图片_{d:%Y%m%d%H%M%S}.{ext}"
+    if kind == 2:
+        return f"扫描件{rng.randint(1, 30):03d}.{ext}"
+    if kind == 3:
+        return f"mmexport{int(d.timestamp() * 1000)}.{ext}"
+    return f"CamScanner {d:%m-%d-%Y %H.%M}.{ext}"
+
+
+def file_name(rng: random.Random, what: DocSpec | str, ext: str) -> str:
+    """An upload's file name as applicants name them: the document's usual title, or now
+    and then what a phone or scanner app called it."""
+    if isinstance(what, str):
+        base = rng.choice(FILE_NAMES[what])
+    else:
+        base = _name_for(what, rng)
+    return f"{base}.{ext}" if rng.random() < 0.85 else generic_file_name(rng, ext)
+
+
 @dataclass
 class FilePlan:
     """One file to write: which of the applicant's documents go in, and how."""

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from pipeline.samples.fonts import font
+
 PHOTO_SIZES = {"小一寸": (260, 378), "一寸": (295, 413), "二寸": (413, 579)}
 BACKGROUNDS = {"white": (255, 255, 255), "blue": (67, 142, 219), "red": (200, 30, 40)}
 
@@ -137,8 +139,6 @@ def make_non_face_photo(subject: str, size: tuple[int, int], seed: int = 0) -> I
         return Image.fromarray(np.ascontiguousarray(cat[:, x0:x0 + crop_w])).resize((w, h), Image.Resampling.LANCZOS)
     if subject == "text":
         from PIL import ImageDraw
-
-        from pipeline.samples.fonts import font
 
         img = Image.new("RGB", (w, h), "white")
         d = ImageDraw.Draw(img)

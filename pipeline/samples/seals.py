@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from pipeline.samples.fonts import font
+from pipeline.samples.rng import variety_rng
 
 BBoxI = tuple[int, int, int, int]
 
@@ -131,8 +132,6 @@ def make_seal_layer(radius: int, org_name: str, rng: random.Random, color: str =
 def vary_inks(seed: int | str, key: str, docs: list[Any]) -> None:
     """Variety: each sealed document of an applicant stamped with an ink style of its own
     (`DocSpec.extra["seal_ink"]`, applied by documents.render_layouts)."""
-    from pipeline.samples.generator import variety_rng
-
     for k, doc in enumerate(docs):
         if getattr(doc, "seal", None) is not None:
             doc.extra["seal_ink"] = variety_rng(seed, key, f"seal_ink:{k}").choice(sorted(INK_STYLES))

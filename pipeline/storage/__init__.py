@@ -10,19 +10,13 @@ matters to whoever asks for that scheme.
 from __future__ import annotations
 
 from pipeline.storage.base import ObjectInfo, StorageError, Store, TransientStorageError
+from pipeline.urls import scheme_of
 
 # scheme -> "module:factory"; the factory takes the URL and returns a Store.
 BACKENDS: dict[str, str] = {
     "file": "pipeline.storage.local:LocalStore.from_url",
     "s3": "pipeline.storage.s3:S3Store.from_url",
 }
-
-
-def scheme_of(url: str) -> str:
-    head, sep, _ = str(url).partition("://")
-    # RFC 3986 scheme (s3 has a digit); one letter is a Windows drive (C://), not a scheme.
-    ok = sep and len(head) > 1 and head[0].isalpha() and all(c.isalnum() or c in "+.-" for c in head)
-    return head.lower() if ok else "file"
 
 
 def open_store(url: str) -> Store:

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.fileio import atomic_write
-from pipeline.storage import Store, open_store
+from pipeline.storage import Store, open_store, scheme_of
 from pipeline.storage.base import ObjectInfo, StorageError
+from pipeline.types import Finding, FindingCode, Severity, Skipped
 
 REPORT_KEY = "report.json"
 # Output subfolders whose stale objects a push removes (everything there is ours).
@@ -161,8 +162,6 @@ def prune_mirror(plan: PullPlan, work_dir: Path) -> None:
 
 def refused_findings(refused: Iterable[tuple[str, str]]) -> tuple[list, list]:
     """Skipped entries and batch findings for refused keys (as ingest does for zips)."""
-    from pipeline.types import Finding, FindingCode, Severity, Skipped
-
     skipped, findings = [], []
     for key, reason in refused:
         skipped.append(Skipped(path=key, reason=f"对象键被拒绝：{reason}"))
@@ -274,6 +273,4 @@ def merge_refusals(batch: Any, skipped: list, findings: list) -> Any:
 
 
 def is_remote(url: str) -> bool:
-    from pipeline.storage import scheme_of
-
     return scheme_of(str(url)) != "file"

@@ -30,14 +30,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from pipeline.comparison import Secrets, comparison
 from pipeline.messages import color_word, decision_word, mask_id
 from pipeline.storage import open_store
 from pipeline.web import auth
 from pipeline.web.data import (
     RunSource,
-    Secrets,
     codes_of,
-    comparison,
     doc_views,
     finding_views,
     matches,

@@ -45,6 +45,7 @@ from sqlalchemy.orm import (
 )
 
 from pipeline.settings import Settings
+from pipeline.storage import scheme_of
 
 # A reviewer's outcomes and the pipeline decision each one agrees with: a decision
 # whose counterpart differs from the pipeline's is recorded as an override.
@@ -149,8 +150,6 @@ def data_dir() -> Path:
 
 def run_url(out_url: str) -> str:
     """The canonical name of a run's outputs: a local folder resolved, a URL as given."""
-    from pipeline.storage import scheme_of
-
     if scheme_of(out_url) == "file":
         folder = out_url[len("file://"):] if out_url.startswith("file://") else out_url
         return str(Path(folder).expanduser().resolve())
@@ -166,8 +165,6 @@ def default_db_url(out_url: str) -> str:
 
 def legacy_db_path(out_url: str) -> Path | None:
     """An old default database inside a local out folder (before it moved out), if any."""
-    from pipeline.storage import scheme_of
-
     if scheme_of(out_url) != "file":
         return None
     p = Path(run_url(out_url)) / DEFAULT_SQLITE_NAME
