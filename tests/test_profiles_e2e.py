@@ -3,7 +3,8 @@ one clean applicant that must not be flagged, and one applicant per rule of the 
 that must be flagged with the rule's finding code. The rules common to every profile
 (identity cross-checks, roster words, duplicates, expiry) are exercised once, on
 sc-examiner; each profile then gets its own rules (documents, level, summary, age,
-work years)."""
+work years). The rules' applicants upload text-layer PDFs (`_text_layer`); the clean
+ones images and scans, read by OCR."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.samples.defects import PAIR_KINDS, applies, inject, profile_kinds
 from pipeline.samples.generator import plan_batch, render_batch
+from pipeline.samples.packaging import unique_names
 
 PROFILES = ("generic", "gd-supervisor", "sc-examiner", "sc-senior-examiner", "sc-supervisor",
             "ah-examiner", "gz-expert", "gd-org-filing")
@@ -33,6 +35,7 @@ def _plan(profile: str, root: Path) -> dict:
 
     kinds = _kinds(profile)
     spec = plan_batch(len(kinds) + 2, seed=17, profile=profile, packagings="image,scanned_pdf,text_pdf")
+    # Clean applicants: whatever the plan gave them (images and scans: the OCR path).
     prof = load_profile(profile)
     free = list(range(len(spec.applicants)))
     for kind in kinds:
@@ -43,7 +46,23 @@ def _plan(profile: str, root: Path) -> dict:
         if kind in PAIR_KINDS:
             partner = free.pop(0)
         inject(spec, idx, kind, partner=partner)
+        for i in (idx, partner):
+            if i is not None:
+                _text_layer(spec.applicants[i])
     return render_batch(spec, root)
+
+
+def _text_layer(applicant) -> None:
+    """A rule's applicant uploads PDFs with a text layer: the rule is what is tested, and the
+    OCR path is the clean applicants' (and every other end-to-end test's); it keeps this
+    module at half its CI time. The ID photo stays the JPEG it always is."""
+    for plan in applicant.files:
+        if any(applicant.docs[i].doc_type == "photo" for i in plan.docs):
+            continue
+        plan.packaging, plan.fmt, plan.rotation, plan.exif, plan.grey = "text_pdf", "pdf", 0, False, False
+        plan.options = {}
+        plan.name = plan.name.rsplit(".", 1)[0] + ".pdf"
+    unique_names(applicant.files)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
