@@ -109,6 +109,13 @@ def _crops(image: np.ndarray, quads: list[np.ndarray], scale: float, turn: int) 
     return crops
 
 
+def _reads_cleanly(readings: Sequence[tuple[str, float]]) -> bool:
+    """Lines read as they are with at least `UPRIGHT_SCORE` per character, over at least
+    `UPRIGHT_EVIDENCE` characters: upright text (upside-down text never reads so well)."""
+    evidence = sum(score * len(text) for text, score in readings)
+    return evidence >= UPRIGHT_EVIDENCE and evidence >= UPRIGHT_SCORE * sum(len(text) for text, _ in readings)
+
+
 def _line_recognition_vote(recognize: Any, crops: list[np.ndarray]) -> tuple[float, float]:
     """(vote in [-1, 1], evidence) from the recogniser alone: each line read as is and
     turned 180; upside-down text reads as low-confidence garbage. More reliable than the
@@ -120,9 +127,8 @@ def _line_recognition_vote(recognize: Any, crops: list[np.ndarray]) -> tuple[flo
     text never reads that cleanly. The vote is then the reading's certainty, negative."""
     as_is = recognize(crops)
     q0 = sum(score * len(text) for text, score in as_is)
-    chars = sum(len(text) for text, _ in as_is)
-    if q0 >= UPRIGHT_EVIDENCE and q0 >= UPRIGHT_SCORE * chars:
-        return -(2 * q0 / chars - 1), q0
+    if _reads_cleanly(as_is):
+        return -(2 * q0 / sum(len(text) for text, _ in as_is) - 1), q0
     flipped = recognize([rotate(c, 180) for c in crops])
     q180 = sum(score * len(text) for text, score in flipped)
     vote = (q180 - q0) / (q180 + q0) if q0 + q180 > 0 else 0.0
@@ -190,8 +196,7 @@ def _cjk(text: str) -> int:
 def reads_upright(lines: Sequence[OcrLine]) -> bool:
     """True when a page's own reading shows it upright, so the orientation pass is not
     needed: the text runs across (long flat boxes outweigh tall ones twice over) and its
-    longest Chinese lines read cleanly, by the same measure `_line_recognition_vote`
-    uses (`UPRIGHT_SCORE` over at least `UPRIGHT_EVIDENCE` characters). Upside down, a
+    longest Chinese lines read cleanly (`_reads_cleanly`, as in `_line_recognition_vote`). Upside down, a
     line of Chinese reads as garbage (scores 0.46-0.75, see `UPRIGHT_SCORE`) because the
     engine reads lines as they are (RapidOcrOptions.use_cls off); sideways, its boxes are
     tall. Either way the page goes to `upright`."""
@@ -211,9 +216,7 @@ def reads_upright(lines: Sequence[OcrLine]) -> bool:
     if weight_h < 2 * weight_v:
         return False
     longest = sorted(across, key=lambda ln: ln.bbox[2] - ln.bbox[0], reverse=True)[:RECOGNITION_CROPS]
-    evidence = sum(ln.confidence * len(ln.text) for ln in longest)
-    chars = sum(len(ln.text) for ln in longest)
-    return evidence >= UPRIGHT_EVIDENCE and evidence >= UPRIGHT_SCORE * chars
+    return _reads_cleanly([(ln.text, ln.confidence) for ln in longest])
 
 
 def upright(

@@ -192,10 +192,9 @@ def read_page(page: Page, engine, face_detector, file: BatchFile | None = None,
     with timing.stage("orientation"):
         lines = [ln for text, _ in result[1] for ln in text.lines]
         rotation = 0 if reads_upright(lines) else upright(image, engine)[0]
-        if rotation % 360:
-            page, image = _turn_page(page, image, rotation)
-    if rotation % 360 == 0:
-        return result
+        if not rotation:
+            return result
+        page, image = _turn_page(page, image, rotation)
     return _read_as_is(page, image, engine, face_detector, file)
 
 
